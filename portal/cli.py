@@ -337,6 +337,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--group", choices=sorted(GROUPS), required=True)
     p.set_defaults(func=cmd_retirement)
 
+    from portal.runner import register
+
+    register(sub)
+
     # For others adding commands (see the module docstring).
     parser.subparsers = sub  # type: ignore[attr-defined]
     parser.command_groups = {"benefits": benefits_sub, "calendar": calendar_sub}  # type: ignore[attr-defined]

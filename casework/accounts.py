@@ -1,0 +1,115 @@
+"""Accounts: argon2 password hashes, limited sign-in attempts, sessions that expire and rotate."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlmodel import Session, select
+
+from casework.models import Account, WebSession, utcnow
+from casework.transitions import audit
+
+
+@dataclass
+class Hasher:
+    time_cost: int = 3
+    memory_kib: int = 65536
+
+    def __post_init__(self) -> None:
+        self._ph = PasswordHasher(time_cost=self.time_cost, memory_cost=self.memory_kib, parallelism=1)
+
+    def hash(self, password: str) -> str:
+        return self._ph.hash(password)
+
+    def verify(self, hashed: str, password: str) -> bool:
+        try:
+            return self._ph.verify(hashed, password)
+        except (VerificationError, InvalidHashError):
+            return False
+
+
+class SignInRefused(Exception):
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+# one message for unknown user and wrong password: the page must not reveal which accounts exist
+WRONG = "用户名或密码不正确。"
+
+
+def sign_in(session: Session, hasher: Hasher, username: str, password: str, *, max_failed: int,
+            lockout: timedelta, ip: str | None = None, now: datetime | None = None) -> Account:
+    now = now or utcnow()
+    account = session.exec(select(Account).where(Account.username == username.strip())).first()
+    if account is None:
+        hasher.hash(password)  # spend the same time as a real check
+        raise SignInRefused(WRONG)
+    if account.locked_until and account.locked_until > now:
+        minutes = max(1, int((account.locked_until - now).total_seconds() // 60) + 1)
+        raise SignInRefused(f"连续登录失败次数过多，账户已暂时锁定，请约 {minutes} 分钟后再试。")
+    if not hasher.verify(account.password_hash, password):
+        account.failed_attempts += 1
+        if account.failed_attempts >= max_failed:
+            account.locked_until = now + lockout
+            account.failed_attempts = 0
+            audit(session, "account.locked", account, reason="连续登录失败", ip=ip)
+        session.add(account)
+        session.flush()
+        raise SignInRefused(WRONG)
+    if not account.active:
+        raise SignInRefused("该账户已停用，请联系经办机构。")
+    account.failed_attempts = 0
+    account.locked_until = None
+    session.add(account)
+    audit(session, "account.sign_in", account, ip=ip)
+    return account
+
+
+def _hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def open_session(session: Session, account: Account, *, max_age: timedelta, now: datetime | None = None) -> str:
+    """A new session id at every sign-in (no session fixation); only its hash is stored."""
+    now = now or utcnow()
+    token = secrets.token_urlsafe(32)
+    session.add(WebSession(token_hash=_hash_token(token), account_id=account.id, created_at=now, last_seen=now,
+                           expires_at=now + max_age))
+    session.flush()
+    return token
+
+
+def resume_session(session: Session, token: str, *, idle: timedelta, now: datetime | None = None
+                   ) -> Account | None:
+    now = now or utcnow()
+    row = session.exec(select(WebSession).where(WebSession.token_hash == _hash_token(token))).first()
+    if row is None or row.expires_at <= now or row.last_seen + idle <= now:
+        return None
+    account = session.get(Account, row.account_id)
+    if account is None or not account.active:
+        return None
+    if (now - row.last_seen).total_seconds() > 60:  # avoid a write on every request
+        row.last_seen = now
+        session.add(row)
+    return account
+
+
+def close_session(session: Session, token: str) -> None:
+    row = session.exec(select(WebSession).where(WebSession.token_hash == _hash_token(token))).first()
+    if row is not None:
+        session.delete(row)
+
+
+def delete_expired_sessions(session: Session, *, idle: timedelta, now: datetime | None = None) -> int:
+    now = now or utcnow()
+    rows = session.exec(select(WebSession)).all()
+    gone = [r for r in rows if r.expires_at <= now or r.last_seen + idle <= now]
+    for r in gone:
+        session.delete(r)
+    return len(gone)

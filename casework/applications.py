@@ -1,0 +1,239 @@
+"""The employer's online application for 一次性伤残补助金 / 伤残津贴 / 生活护理费 (standard 6.1.1.1, 6.1.2.1,
+6.1.3.1: the employer enters the data; no materials) and its acceptance by the system (6.2.1).
+
+`parse_application()` turns what was typed (strings) into an `ApplicationData` or a dict of Chinese
+messages keyed by field, so the same rules serve the web form and, later, the intake API.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlmodel import Session, select
+
+from casework import working_days
+from casework.benefits import Benefit, CareLevel
+from casework.clock import beijing_date, beijing_today
+from casework.identity import InvalidIdentity, parse_resident_id
+from casework.models import Case, Employer, Office, utcnow
+from casework.money import parse_amount, to_fen
+from casework.numbering import next_number
+from casework.transitions import Actor, DomainError, transition
+
+ID_TYPES = ["居民身份证", "护照", "港澳台居民居住证", "外国人永久居留身份证"]
+RETIREMENT_GROUPS = {"woman-50": "原法定退休年龄50周岁（女职工）", "woman-55": "原法定退休年龄55周岁（女干部）"}
+MAX_WAGE_MONTHS = 12
+WAGE_FIELDS = [f"wage_{i}" for i in range(1, MAX_WAGE_MONTHS + 1)]  # wage_1 = the month just before the injury
+FIELDS = [
+    "id_type", "id_number", "worker_name", "sex", "birth_date", "retirement_group",
+    "injury_date", "recognition_number", "recognition_date", "appraisal_number", "appraisal_date",
+    "grade", "care_level", "care_date", *WAGE_FIELDS, "bank_name", "bank_account",
+]
+
+
+@dataclass(frozen=True)
+class ApplicationData:
+    id_type: str
+    id_number: str
+    worker_name: str
+    sex: str
+    birth_date: date
+    retirement_group: str
+    injury_date: date
+    recognition_number: str
+    recognition_date: date
+    appraisal_number: str
+    appraisal_date: date
+    grade: int
+    care_level: str | None
+    care_date: date | None
+    wages_fen: tuple[int, ...]
+    bank_name: str
+    bank_account: str
+
+    @property
+    def benefits(self) -> list[str]:
+        """一次性伤残补助金 always; 伤残津贴 where the grade gives one (grades 5–6: employer-paid,
+        shown for information); 生活护理费 when the appraisal committee set a care level."""
+        out = [Benefit.LUMP_SUM.value]
+        if self.grade <= 6:
+            out.append(Benefit.ALLOWANCE.value)
+        if self.care_level:
+            out.append(Benefit.CARE.value)
+        return out
+
+
+def _date(raw: dict, name: str, label: str, errors: dict, today: date, required: bool = True) -> date | None:
+    text = (raw.get(name) or "").strip()
+    if not text:
+        if required:
+            errors[name] = f"请填写{label}。"
+        return None
+    try:
+        value = date.fromisoformat(text)
+    except ValueError:
+        errors[name] = f"{label}格式不正确，请按“年-月-日”填写，例如 2025-03-07。"
+        return None
+    if value > today:
+        errors[name] = f"{label}不能晚于今天。"
+        return None
+    return value
+
+
+def _text(raw: dict, name: str, label: str, errors: dict, max_len: int) -> str:
+    text = " ".join((raw.get(name) or "").split())
+    if not text:
+        errors[name] = f"请填写{label}。"
+    elif len(text) > max_len:
+        errors[name] = f"{label}不能超过{max_len}个字。"
+    return text
+
+
+def parse_application(raw: dict[str, str], today: date | None = None) -> tuple[ApplicationData | None, dict[str, str]]:
+    today = today or beijing_today()
+    errors: dict[str, str] = {}
+
+    id_type = (raw.get("id_type") or "居民身份证").strip()
+    if id_type not in ID_TYPES:
+        errors["id_type"] = "请选择有效身份证件类型。"
+    id_number = (raw.get("id_number") or "").strip().upper()
+    sex = (raw.get("sex") or "").strip()
+    birth: date | None = None
+    if not id_number:
+        errors["id_number"] = "请填写证件号码。"
+    elif id_type == "居民身份证":
+        try:
+            rid = parse_resident_id(id_number)
+            id_number, birth, derived_sex = rid.number, rid.birth_date, rid.sex
+            if sex and sex != derived_sex:
+                errors["sex"] = "性别与身份证号码不符（身份证第17位奇数为男、偶数为女）。"
+            sex = derived_sex
+        except InvalidIdentity as exc:
+            errors["id_number"] = str(exc.args[0] if exc.args else exc)
+    else:
+        if not (4 <= len(id_number) <= 30) or not id_number.replace("-", "").isalnum():
+            errors["id_number"] = "证件号码格式不正确。"
+        if sex not in ("male", "female"):
+            errors["sex"] = "请选择性别。"
+        birth = _date(raw, "birth_date", "出生日期", errors, today)
+
+    worker_name = _text(raw, "worker_name", "职工姓名", errors, 40)
+
+    group = (raw.get("retirement_group") or "").strip()
+    if sex == "male":
+        group = "man"
+    elif sex == "female":
+        if group not in RETIREMENT_GROUPS:
+            errors["retirement_group"] = "女职工请选择原法定退休年龄（50周岁或55周岁），用于计算法定退休时间。"
+
+    injury = _date(raw, "injury_date", "受伤日期", errors, today)
+    recognition_number = _text(raw, "recognition_number", "工伤认定决定书编号", errors, 60)
+    recognition_date = _date(raw, "recognition_date", "工伤认定决定日期", errors, today)
+    appraisal_number = _text(raw, "appraisal_number", "劳动能力鉴定结论编号", errors, 60)
+    appraisal_date = _date(raw, "appraisal_date", "劳动能力鉴定结论日期", errors, today)
+
+    grade_text = (raw.get("grade") or "").strip()
+    grade = 0
+    if not grade_text:
+        errors["grade"] = "请选择伤残等级。"
+    elif not grade_text.isdigit() or not 1 <= int(grade_text) <= 10:
+        errors["grade"] = "伤残等级应为一级至十级（1–10）。"
+    else:
+        grade = int(grade_text)
+
+    care_level = (raw.get("care_level") or "").strip() or None
+    care_date = _date(raw, "care_date", "生活护理等级鉴定日期", errors, today, required=False)
+    if care_level is not None and care_level not in [c.value for c in CareLevel]:
+        errors["care_level"] = "请选择有效的生活护理等级。"
+    if care_level and care_date is None and "care_date" not in errors:
+        errors["care_date"] = "已选择生活护理等级，请填写护理等级鉴定日期。"
+    if care_date and not care_level:
+        errors["care_level"] = "已填写护理等级鉴定日期，请选择生活护理等级。"
+
+    if birth and injury and birth >= injury:
+        errors["birth_date" if id_type != "居民身份证" else "id_number"] = "出生日期应早于受伤日期。"
+    if injury:
+        for name, value, label in [
+            ("recognition_date", recognition_date, "工伤认定决定日期"),
+            ("appraisal_date", appraisal_date, "劳动能力鉴定结论日期"),
+            ("care_date", care_date, "生活护理等级鉴定日期"),
+        ]:
+            if value and value < injury and name not in errors:
+                errors[name] = f"{label}不能早于受伤日期（{injury.isoformat()}）。"
+
+    wages: list[int] = []
+    for i, name in enumerate(WAGE_FIELDS, start=1):
+        text = (raw.get(name) or "").strip().replace(",", "")
+        if not text:
+            continue
+        try:
+            amount = parse_amount(text)
+        except ValueError:
+            errors[name] = f"受伤前第{i}个月缴费工资应为金额（元，最多两位小数），例如 5000.00。"
+            continue
+        if amount <= 0:
+            errors[name] = f"受伤前第{i}个月缴费工资应大于零；未缴费的月份请留空。"
+            continue
+        wages.append(to_fen(amount))
+    if not wages and not any(n in errors for n in WAGE_FIELDS):
+        errors["wage_1"] = "请至少填写一个月的缴费工资（受伤前12个月内实际缴费的月份）。"
+
+    bank_name = _text(raw, "bank_name", "开户银行", errors, 60)
+    bank_account = (raw.get("bank_account") or "").replace(" ", "")
+    if not bank_account:
+        errors["bank_account"] = "请填写银行账号。"
+    elif not bank_account.isdigit() or not 8 <= len(bank_account) <= 32:
+        errors["bank_account"] = "银行账号应为8至32位数字。"
+
+    if errors:
+        return None, errors
+    assert birth and injury and recognition_date and appraisal_date
+    return ApplicationData(
+        id_type=id_type, id_number=id_number, worker_name=worker_name, sex=sex, birth_date=birth,
+        retirement_group=group, injury_date=injury, recognition_number=recognition_number,
+        recognition_date=recognition_date, appraisal_number=appraisal_number, appraisal_date=appraisal_date,
+        grade=grade, care_level=care_level, care_date=care_date, wages_fen=tuple(wages),
+        bank_name=bank_name, bank_account=bank_account,
+    ), {}
+
+
+def office_for_county(session: Session, county: str) -> Office:
+    """The county hall handles its employers' cases (RULES.md 11)."""
+    office = session.exec(select(Office).where(Office.code == county)).first()
+    if office is None:
+        raise DomainError(f"未找到区划代码 {county} 对应的经办机构，请联系经办机构核实单位参保地。")
+    return office
+
+
+def submit_online(session: Session, actor: Actor, data: ApplicationData, *, now: datetime | None = None) -> Case:
+    """6.2.1: the system accepts an online submission at once: 受理编号 and the due date."""
+    now = now or utcnow()
+    employer = session.get(Employer, actor.account.employer_id) if actor.account.employer_id else None
+    if employer is None:
+        raise DomainError("您的账户未关联参保单位，请到经办大厅办理单位经办人授权。")
+    office = office_for_county(session, employer.county)
+    case = Case(
+        matter="disability", benefits=" ".join(data.benefits), channel="online", status="new",
+        office_id=office.id, employer_id=employer.id, submitted_by_id=actor.id,
+        id_type=data.id_type, id_number=data.id_number, worker_name=data.worker_name, sex=data.sex,
+        birth_date=data.birth_date, retirement_group=data.retirement_group, injury_date=data.injury_date,
+        recognition_number=data.recognition_number, recognition_date=data.recognition_date,
+        appraisal_number=data.appraisal_number, appraisal_date=data.appraisal_date, grade=data.grade,
+        care_level=data.care_level, care_date=data.care_date, wages_fen=list(data.wages_fen),
+        bank_name=data.bank_name, bank_account=data.bank_account, created_at=now,
+    )
+    accepted_on = beijing_date(now)
+    due = working_days.due_date(accepted_on, 5)
+
+    def accept(c: Case) -> None:
+        c.number = next_number(session, "SL", accepted_on.year, office.code)
+        c.accepted_at = now
+        c.due_date = due.date
+        c.due_provisional = due.provisional
+
+    # a new case has no id yet: transition() treats it as coming from "no state"
+    case.status = None  # type: ignore[assignment]
+    transition(session, case, "accept_online", actor, expected_version=None, apply=accept, now=now,
+               details={"due_date": due.date.isoformat(), "provisional": due.provisional})
+    return case

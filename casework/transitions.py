@@ -1,0 +1,212 @@
+"""The case state machine: the one function that changes a case's status (ARCHITECTURE.md).
+
+`transition()` checks, in this order: the action exists and the case is in a state it starts from; the
+actor holds the role the action needs and belongs to the case's office (or employer); separation of
+duties (RULES.md 11); a reason where the action needs one; the version the actor saw (optimistic
+locking: a stale tab gets a conflict, never a double approval). It then bumps the version with a
+conditional UPDATE, applies the change and writes the audit record — all in the caller's transaction.
+Views never assign `Case.status` themselves.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import update
+from sqlmodel import Session
+
+from casework.models import Account, AuditRecord, Case, Office, utcnow
+from casework.roles import Role
+
+
+class DomainError(Exception):
+    """A refusal the user must read: `message` is Chinese and says what to do."""
+
+    def __init__(self, message: str, *, field: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+class NotPermitted(DomainError):
+    pass
+
+
+class Conflict(DomainError):
+    pass
+
+
+class InvalidTransition(DomainError):
+    pass
+
+
+# status → what the applicant and staff read
+STATUS_LABELS = {
+    "initial_review": "已受理，待初审",
+    "recheck": "初审通过，待复核",
+    "approved": "复核通过，已核定",
+    "rejected": "初审不通过",
+    "withdrawn": "已撤回",
+}
+OPEN_STATUSES = frozenset({"initial_review", "recheck"})
+
+
+@dataclass(frozen=True)
+class Action:
+    name: str
+    label: str
+    sources: frozenset[str | None]
+    target: str
+    roles: frozenset[Role]
+    needs_reason: bool = False
+    clause: str = ""
+
+
+ACTIONS: dict[str, Action] = {
+    a.name: a
+    for a in [
+        # 6.2.1: an online submission is accepted by the system at once
+        Action("accept_online", "线上申报，系统自动受理", frozenset({None}), "initial_review",
+               frozenset({Role.EMPLOYER_AGENT, Role.WORKER}), clause="6.2.1"),
+        # 6.3.2 a: complete and compliant → pass, benefit assessed and frozen
+        Action("initial_approve", "初审通过", frozenset({"initial_review"}), "recheck",
+               frozenset({Role.INITIAL_REVIEW}), clause="6.3.2 a"),
+        # 6.3.1 b, 6.3.2 c: not passed, with the reason
+        Action("initial_reject", "初审不通过", frozenset({"initial_review"}), "rejected",
+               frozenset({Role.INITIAL_REVIEW}), needs_reason=True, clause="6.3.2 c"),
+        # 6.4 a: second review passes → the approval form is issued
+        Action("recheck_approve", "复核通过", frozenset({"recheck"}), "approved",
+               frozenset({Role.RECHECK}), clause="6.4 a"),
+        # 6.4 b: returned to initial review with the reason
+        Action("recheck_return", "复核退回初审", frozenset({"recheck"}), "initial_review",
+               frozenset({Role.RECHECK}), needs_reason=True, clause="6.4 b"),
+        # the applicant may withdraw before the second review decides
+        Action("withdraw", "申请人撤回", frozenset({"initial_review", "recheck"}), "withdrawn",
+               frozenset({Role.EMPLOYER_AGENT, Role.WORKER}), needs_reason=True),
+    ]
+}
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who acts, in which role, for which office (staff) or employer (agents)."""
+
+    account: Account
+    role: Role
+    office: Office | None = None
+    ip: str | None = None
+    details: dict = field(default_factory=dict)
+
+    @property
+    def id(self) -> int:
+        assert self.account.id is not None
+        return self.account.id
+
+
+def check(case: Case, action_name: str, actor: Actor, *, reason: str | None = None) -> Action:
+    """Every rule of a transition except the version; raises a DomainError naming the rule broken."""
+    action = ACTIONS.get(action_name)
+    if action is None:
+        raise InvalidTransition(f"未知的操作：{action_name}")
+    current = case.status if case.id is not None else None
+    if current not in action.sources:
+        shown = STATUS_LABELS.get(current or "", current or "新申报")
+        raise InvalidTransition(f"案件当前状态为“{shown}”，不能执行“{action.label}”。请刷新页面查看最新状态。")
+    if actor.role not in action.roles or actor.role.value not in actor.account.role_set():
+        raise NotPermitted(f"您当前的岗位（{actor.role.label}）无权执行“{action.label}”。")
+    if not actor.account.active:
+        raise NotPermitted("该账户已停用。")
+    _check_scope(case, actor)
+    _check_separation(case, action, actor)
+    if action.needs_reason and not (reason and reason.strip()):
+        raise DomainError(f"“{action.label}”必须注明原因。", field="reason")
+    return action
+
+
+def _check_scope(case: Case, actor: Actor) -> None:
+    if actor.role in (Role.EMPLOYER_AGENT,):
+        if actor.account.employer_id is None or actor.account.employer_id != case.employer_id:
+            raise NotPermitted("只能办理本单位的申报。")
+        return
+    if actor.role is Role.WORKER:
+        raise NotPermitted("个人线上申报尚未开放。")
+    if actor.office is None or actor.account.office_id != actor.office.id or case.office_id != actor.office.id:
+        raise NotPermitted("该案件不属于您所在的经办机构。")
+
+
+def _check_separation(case: Case, action: Action, actor: Actor) -> None:
+    """RULES.md 11: the initial reviewer never does the second review; nobody reviews what they submitted."""
+    if action.name.startswith(("initial_", "recheck_")) and case.submitted_by_id == actor.id:
+        raise NotPermitted("您是该申报的提交人，不能审核本人提交的案件。")
+    if action.name.startswith("recheck_") and case.initial_reviewer_id == actor.id:
+        raise NotPermitted("您已对该案件进行初审，按岗位分离要求不能再进行复核，请由其他复核人员办理。")
+
+
+def transition(
+    session: Session,
+    case: Case,
+    action_name: str,
+    actor: Actor,
+    *,
+    expected_version: int | None,
+    reason: str | None = None,
+    details: dict | None = None,
+    apply: Callable[[Case], None] | None = None,
+    now: datetime | None = None,
+) -> AuditRecord:
+    """Perform one status change with its audit record, in the caller's transaction."""
+    action = check(case, action_name, actor, reason=reason)
+    now = now or utcnow()
+    from_status = case.status if case.id is not None else None
+    if case.id is not None:
+        if expected_version is not None and expected_version != case.version:
+            raise Conflict("该案件已被他人更新（您看到的是旧版本）。请刷新页面后再操作，以免重复办理。")
+        # the conditional UPDATE is what stops two simultaneous approvals: only one matches the version
+        result = session.execute(
+            update(Case).where(Case.id == case.id, Case.version == case.version).values(version=case.version + 1)
+        )
+        if result.rowcount != 1:
+            raise Conflict("该案件已被他人更新。请刷新页面后再操作，以免重复办理。")
+        session.expire(case, ["version"])
+    if apply is not None:
+        apply(case)
+    case.status = action.target
+    session.add(case)
+    session.flush()
+    record = AuditRecord(
+        at=now,
+        actor_id=actor.id,
+        actor_name=actor.account.display_name,
+        role=actor.role.value,
+        office_code=actor.office.code if actor.office else None,
+        action=action.name,
+        case_id=case.id,
+        from_status=from_status,
+        to_status=action.target,
+        reason=reason.strip() if reason else None,
+        details={"clause": action.clause, **(details or {}), **actor.details},
+        ip=actor.ip,
+    )
+    session.add(record)
+    session.flush()
+    return record
+
+
+def audit(session: Session, action: str, actor: Account | None, *, role: str = "", office_code: str | None = None,
+          reason: str | None = None, details: dict | None = None, ip: str | None = None) -> AuditRecord:
+    """An audit record for something that is not a case transition (sign-in, parameter change...)."""
+    record = AuditRecord(
+        actor_id=actor.id if actor else None,
+        actor_name=actor.display_name if actor else "",
+        role=role,
+        office_code=office_code,
+        action=action,
+        reason=reason,
+        details=details or {},
+        ip=ip,
+    )
+    session.add(record)
+    session.flush()
+    return record

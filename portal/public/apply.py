@@ -1,0 +1,73 @@
+"""An employer agent's online application (standard 6.1.2.1, 6.1.3.1) and their cases (6.2.1: accepted
+by the system at once, with its 受理编号 and due date)."""
+
+from __future__ import annotations
+
+from litestar.params import FromPath, FromQuery
+from litestar import Controller, Request, get, post
+from litestar.exceptions import NotFoundException
+from litestar.response import Response, Template
+from sqlmodel import Session, select
+
+from casework.applications import FIELDS, ID_TYPES, RETIREMENT_GROUPS, parse_application, submit_online
+from casework.benefits import CareLevel
+from casework.models import Case
+from casework.review import documents_of
+from casework.roles import Role
+from casework.transitions import DomainError
+from portal.public.pages import FormBody
+from portal.web import Db, actor_for, page, require, see_other
+
+
+CN_GRADES = "一二三四五六七八九十"
+
+
+def form_context(values: dict, errors: dict) -> dict:
+    return {
+        "values": values, "errors": errors, "id_types": ID_TYPES, "groups": RETIREMENT_GROUPS,
+        "grade_options": [(str(g), f"{CN_GRADES[g - 1]}级") for g in range(1, 11)],
+        "care_options": [(c.value, c.value) for c in CareLevel],
+    }
+
+
+class EmployerApplication(Controller):
+    path = "/my"
+
+    @get("/cases", name="my_cases", sync_to_thread=True)
+    def my_cases(self, request: Request, db: Db) -> Template:
+        account = require(request, db, Role.EMPLOYER_AGENT)
+        cases = db.exec(select(Case).where(Case.employer_id == account.employer_id)
+                        .order_by(Case.created_at.desc())).all()
+        return page(request, db, "public/my_cases.html", cases=cases)
+
+    @get("/apply", name="apply", sync_to_thread=True)
+    def apply_form(self, request: Request, db: Db) -> Template:
+        require(request, db, Role.EMPLOYER_AGENT)
+        return page(request, db, "public/apply.html", **form_context({"id_type": "居民身份证"}, {}))
+
+    @post("/apply", sync_to_thread=True)
+    def apply(self, request: Request, db: Db, data: FormBody) -> Response | Template:
+        account = require(request, db, Role.EMPLOYER_AGENT)
+        values = {k: str(data.get(k, "")) for k in FIELDS}
+        parsed, errors = parse_application(values)
+        if parsed is None:
+            # the whole form comes back with what was typed and a message beside each field; nothing written
+            return page(request, db, "public/apply.html", status_code=200, **form_context(values, errors))
+        try:
+            case = submit_online(db, actor_for(request, db, account, Role.EMPLOYER_AGENT), parsed)
+            db.commit()
+        except DomainError as exc:
+            db.rollback()
+            errors = {exc.field or "_form": exc.message}
+            return page(request, db, "public/apply.html", status_code=200, **form_context(values, errors))
+        return see_other(request, f"/my/cases/{case.public_id}?accepted=1")
+
+    @get("/cases/{public_id:str}", name="my_case", sync_to_thread=True)
+    def my_case(self, request: Request, db: Db, public_id: FromPath[str], accepted: FromQuery[int] = 0) -> Template:
+        account = require(request, db, Role.EMPLOYER_AGENT)
+        case = db.exec(select(Case).where(Case.public_id == public_id)).first()
+        # another employer's case answers exactly like a missing one: nothing to learn from the URL
+        if case is None or case.employer_id != account.employer_id:
+            raise NotFoundException()
+        return page(request, db, "public/my_case.html", case=case, documents=documents_of(db, case),
+                    just_accepted=bool(accepted))

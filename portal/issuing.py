@@ -81,7 +81,8 @@ def approval_context(db: Session, case: Case, number: str, token: str, issued_at
         "personal_wage": None if not pw else {
             "months": pw["months"], "raw_average": fmt_yuan(Decimal(pw["raw_average"])),
             "average_wage": fmt_yuan(Decimal(pw["average_wage"])),
-            "average_wage_label": pw.get("average_wage_label", ""),
+            "average_wage_label": next((p.get("label", "") for p in snap.get("parameters", [])
+                                        if p.get("key") == "average_wage"), ""),
             "floor": fmt_yuan(Decimal(pw["floor"])), "cap": fmt_yuan(Decimal(pw["cap"])),
             "result": fmt_yuan(Decimal(pw["result"])),
             "clamped_label": {"floor": "低于60%，按60%计", "cap": "高于300%，按300%计"}.get(pw.get("clamped") or "", "未调整"),

@@ -12,14 +12,15 @@ from datetime import date, datetime
 
 from sqlmodel import Session, select
 
-from casework import working_days
+from casework import deadlines
 from casework.benefits import Benefit, CareLevel
 from casework.clock import beijing_date, beijing_today
 from casework.identity import InvalidIdentity, parse_resident_id
 from casework.models import Case, Employer, Office, utcnow
 from casework.money import parse_amount, to_fen
 from casework.numbering import next_number
-from casework.transitions import Actor, DomainError, transition
+from casework.review import Issuer, issue_document
+from casework.transitions import Actor, DomainError, audit, transition
 
 ID_TYPES = ["居民身份证", "护照", "港澳台居民居住证", "外国人永久居留身份证"]
 RETIREMENT_GROUPS = {"woman-50": "原法定退休年龄50周岁（女职工）", "woman-55": "原法定退休年龄55周岁（女干部）"}
@@ -29,6 +30,18 @@ FIELDS = [
     "id_type", "id_number", "worker_name", "sex", "birth_date", "retirement_group",
     "injury_date", "recognition_number", "recognition_date", "appraisal_number", "appraisal_date",
     "grade", "care_level", "care_date", *WAGE_FIELDS, "bank_name", "bank_account",
+]
+
+
+# what initial review can mark as defective in an online submission (6.3.1 b), in the form's order
+DEFECT_FIELDS = [
+    ("worker", "工伤职工身份信息（证件类型、号码、姓名）"),
+    ("injury_date", "受伤日期"),
+    ("recognition", "工伤认定决定书编号及日期"),
+    ("appraisal", "劳动能力鉴定结论编号、日期及伤残等级"),
+    ("care", "生活护理等级及鉴定日期"),
+    ("wages", "受伤前缴费工资"),
+    ("bank", "待遇领取账户"),
 ]
 
 
@@ -206,34 +219,70 @@ def office_for_county(session: Session, county: str) -> Office:
     return office
 
 
-def submit_online(session: Session, actor: Actor, data: ApplicationData, *, now: datetime | None = None) -> Case:
-    """6.2.1: the system accepts an online submission at once: 受理编号 and the due date."""
+def _fill(case: Case, data: ApplicationData) -> None:
+    case.benefits = " ".join(data.benefits)
+    for name in ("id_type", "id_number", "worker_name", "sex", "birth_date", "retirement_group", "injury_date",
+                 "recognition_number", "recognition_date", "appraisal_number", "appraisal_date", "grade",
+                 "care_level", "care_date", "bank_name", "bank_account"):
+        setattr(case, name, getattr(data, name))
+    case.wages_fen = list(data.wages_fen)
+
+
+def submit_online(session: Session, actor: Actor, data: ApplicationData, *, issue: Issuer,
+                  now: datetime | None = None) -> Case:
+    """6.2.1: the system accepts an online submission at once: 受理编号, due date and the 受理回执."""
     now = now or utcnow()
     employer = session.get(Employer, actor.account.employer_id) if actor.account.employer_id else None
     if employer is None:
         raise DomainError("您的账户未关联参保单位，请到经办大厅办理单位经办人授权。")
     office = office_for_county(session, employer.county)
-    case = Case(
-        matter="disability", benefits=" ".join(data.benefits), channel="online", status="new",
-        office_id=office.id, employer_id=employer.id, submitted_by_id=actor.id,
-        id_type=data.id_type, id_number=data.id_number, worker_name=data.worker_name, sex=data.sex,
-        birth_date=data.birth_date, retirement_group=data.retirement_group, injury_date=data.injury_date,
-        recognition_number=data.recognition_number, recognition_date=data.recognition_date,
-        appraisal_number=data.appraisal_number, appraisal_date=data.appraisal_date, grade=data.grade,
-        care_level=data.care_level, care_date=data.care_date, wages_fen=list(data.wages_fen),
-        bank_name=data.bank_name, bank_account=data.bank_account, created_at=now,
-    )
+    case = Case(matter="disability", channel="online", office_id=office.id, employer_id=employer.id,
+                submitted_by_id=actor.id, created_at=now, status="new")
+    _fill(case, data)
     accepted_on = beijing_date(now)
-    due = working_days.due_date(accepted_on, 5)
 
     def accept(c: Case) -> None:
         c.number = next_number(session, "SL", accepted_on.year, office.code)
         c.accepted_at = now
-        c.due_date = due.date
-        c.due_provisional = due.provisional
 
     # a new case has no id yet: transition() treats it as coming from "no state"
-    case.status = None  # type: ignore[assignment]
-    transition(session, case, "accept_online", actor, expected_version=None, apply=accept, now=now,
-               details={"due_date": due.date.isoformat(), "provisional": due.provisional})
+    transition(session, case, "accept_online", actor, expected_version=None, apply=accept, now=now)
+    period = deadlines.open_period(session, case, now)
+    issue_document(session, case, "online_receipt", issue, now)
+    session.add(case)
+    session.flush()
+    _note_due(session, case, period)
     return case
+
+
+def _note_due(session: Session, case: Case, period) -> None:
+    # the audit trail keeps the deadline history: each period's due date as it was set
+    audit(session, "deadline.set", None, case_id=case.id, details={"case": case.number, "period": period.seq,
+                                                  "due_date": period.due_date.isoformat(),
+                                                  "provisional": period.provisional})
+
+
+def resubmit(session: Session, case: Case, actor: Actor, data: ApplicationData, *, expected_version: int,
+             issue: Issuer, now: datetime | None = None) -> Case:
+    """After a 一次性告知书 (6.3.1 b) the applicant corrects and resubmits into the same case; it is accepted
+    afresh (6.2.1): a new period of 5 working days and a new receipt."""
+    now = now or utcnow()
+
+    def correct(c: Case) -> None:
+        _fill(c, data)
+        c.accepted_at = now
+        c.defects = None
+
+    transition(session, case, "resubmit", actor, expected_version=expected_version, apply=correct, now=now)
+    period = deadlines.open_period(session, case, now)
+    issue_document(session, case, "online_receipt", issue, now)
+    _note_due(session, case, period)
+    return case
+
+
+def withdraw(session: Session, case: Case, actor: Actor, *, expected_version: int, reason: str,
+             now: datetime | None = None) -> None:
+    """The applicant withdraws before the second review decides; the clock stops."""
+    now = now or utcnow()
+    transition(session, case, "withdraw", actor, expected_version=expected_version, reason=reason, now=now)
+    deadlines.end_period(session, case, now, "withdrawn")

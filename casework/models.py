@@ -98,6 +98,8 @@ class Case(SQLModel, table=True):
     received_by_id: int | None = Field(default=None, foreign_key="account.id")
     initial_reviewer_id: int | None = Field(default=None, foreign_key="account.id")
     second_reviewer_id: int | None = Field(default=None, foreign_key="account.id")
+    # set by the section chief's (re)assignment; None = any reviewer of the office may take it
+    assigned_to_id: int | None = Field(default=None, foreign_key="account.id")
 
     # the worker
     id_type: str = Field(max_length=20)
@@ -133,6 +135,8 @@ class Case(SQLModel, table=True):
     assessment: dict | None = Field(default=None, sa_column=Column(JSON, nullable=True))
     assessed_at: datetime | None = None
     last_reason: str | None = Field(default=None, max_length=2000)
+    # what initial review found wanting in an online submission (6.3.1 b): [{field, label, wanted}]
+    defects: list | None = Field(default=None, sa_column=Column(JSON, nullable=True))
 
     def benefit_list(self) -> list[str]:
         return self.benefits.split()
@@ -205,3 +209,21 @@ class ParameterRecord(SQLModel, table=True):
     demo: bool = Field(default=False)
     created_at: datetime = Field(default_factory=utcnow)
     created_by_id: int | None = Field(default=None, foreign_key="account.id")
+
+
+class RetirementEvent(SQLModel, table=True):
+    """A recorded retirement (条例 art. 35(3), RULES.md 2): the worker completed the retirement formalities on
+    `retired_on` with a basic pension of `pension_fen`. 伤残津贴 stops; if the pension is lower, the fund pays
+    the difference (养老金工伤补差). The computed statutory month is only *expected* — this event decides.
+    Money in integer fen (RULES.md 3). Logic: casework.entitlements."""
+
+    __tablename__ = "retirement_event"
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="case.id", unique=True, index=True)
+    retired_on: date
+    pension_fen: int = Field(sa_column=Column(sa.BigInteger, nullable=False))
+    allowance_fen: int = Field(sa_column=Column(sa.BigInteger, nullable=False))  # 伤残津贴 compared with
+    topup_fen: int = Field(sa_column=Column(sa.BigInteger, nullable=False))      # 养老金工伤补差 per month
+    start_month: str = Field(max_length=7)  # "YYYY-MM", first month of the top-up
+    recorded_at: datetime = Field(default_factory=utcnow)
+    recorded_by_id: int | None = Field(default=None, foreign_key="account.id")

@@ -15,7 +15,9 @@ from datetime import datetime
 
 from sqlmodel import Session, select
 
+from casework import compliance
 from casework.benefits import Assessment, Benefit, CareLevel, ClaimFacts, Refused, compute
+from casework import deadlines
 from casework.clock import beijing_date
 from casework.models import Case, Document, Employer, Office, utcnow
 from casework.money import from_fen
@@ -72,9 +74,17 @@ def initial_approve(session: Session, case: Case, actor: Actor, *, expected_vers
     assessment = result.assessment
     assert assessment is not None
     now = now or utcnow()
+    # 6.3.2: policy compliance against the registers; a failed check needs the reviewer's written reason
+    checks = compliance.run_checks(session, case, beijing_date(now))
+    if compliance.failed(checks) and not (note and note.strip()):
+        names = "、".join(c.title for c in compliance.failed(checks))
+        raise DomainError(f"有核查项不符（{names}）。如仍审核通过，须在“原因或说明”中写明理由；"
+                          "否则请选择“审核不通过”或提出稽核申请。", field="reason")
+    checked = compliance.snapshot(checks, beijing_date(now))
     snapshot = assessment.snapshot()
     snapshot["retirement_month"] = retirement_month(case)
     snapshot["frozen_at"] = now.isoformat()
+    snapshot["compliance"] = checked
 
     def freeze(c: Case) -> None:
         c.assessment = snapshot
@@ -84,27 +94,76 @@ def initial_approve(session: Session, case: Case, actor: Actor, *, expected_vers
 
     transition(session, case, "initial_approve", actor, expected_version=expected_version, reason=note,
                apply=freeze, now=now,
-               details={"parameters": [p["version_id"] for p in snapshot.get("parameters", []) if "version_id" in p]})
+               details={"parameters": [p["version_id"] for p in snapshot.get("parameters", []) if "version_id" in p],
+                        "compliance": checked})
     return assessment
 
 
 def initial_reject(session: Session, case: Case, actor: Actor, *, expected_version: int, reason: str,
-                   now: datetime | None = None) -> None:
-    """6.3.2 c: not passed, with the reason."""
+                   issue: Issuer, now: datetime | None = None) -> Document:
+    """6.3.2 c: not passed, with the reasons; the 不予通过决定书 states them and the applicant's remedies."""
     now = now or utcnow()
+    check(case, "initial_reject", actor, reason=reason)
 
     def close(c: Case) -> None:
         c.initial_reviewer_id = actor.id
         c.decided_at = now
         c.last_reason = reason.strip()
 
+    close(case)
+    doc = issue_document(session, case, "decision_not_passed", issue, now)
+    checked = compliance.snapshot(compliance.run_checks(session, case, beijing_date(now)), beijing_date(now))
     transition(session, case, "initial_reject", actor, expected_version=expected_version, reason=reason,
-               apply=close, now=now)
+               apply=close, now=now, details={"document": doc.number, "compliance": checked})
+    deadlines.end_period(session, case, now, "rejected")
+    return doc
+
+
+@dataclass(frozen=True)
+class Defect:
+    """One thing an online submission lacks (6.3.1 b): which field or material, and what exactly is wanted."""
+
+    field: str
+    label: str
+    wanted: str
+
+    def to_dict(self) -> dict:
+        return {"field": self.field, "label": self.label, "wanted": self.wanted}
+
+
+def mark_incomplete(session: Session, case: Case, actor: Actor, *, expected_version: int, defects: list[Defect],
+                    issue: Issuer, now: datetime | None = None) -> Document:
+    """6.3.1 b: an online submission is incomplete → not passed, and the 一次性告知书 lists EVERY defect.
+    The period of the clock ends; the corrected resubmission is accepted afresh."""
+    if case.channel != "online":
+        raise DomainError("现场受理的材料完整性已由受理岗审核；不完整的应在受理时一次性告知。")
+    if not defects:
+        raise DomainError("请至少标注一项需要补正的内容，并写明具体要求。", field="defects")
+    for d in defects:
+        if not d.wanted.strip():
+            raise DomainError(f"请写明“{d.label}”需要怎样补正。", field=f"wanted_{d.field}")
+    now = now or utcnow()
+    reason = "；".join(f"{d.label}：{d.wanted}" for d in defects)
+    check(case, "initial_incomplete", actor, reason=reason)
+
+    def note(c: Case) -> None:
+        c.defects = [d.to_dict() for d in defects]
+        c.last_reason = reason
+
+    note(case)
+    doc = issue_document(session, case, "notice_missing", issue, now)
+    transition(session, case, "initial_incomplete", actor, expected_version=expected_version, reason=reason,
+               apply=note, now=now, details={"document": doc.number, "defects": [d.to_dict() for d in defects]})
+    deadlines.end_period(session, case, now, "incomplete")
+    return doc
 
 
 def recheck_return(session: Session, case: Case, actor: Actor, *, expected_version: int, reason: str,
-                   now: datetime | None = None) -> None:
-    """6.4 b: back to initial review with the reason; the frozen assessment is discarded."""
+                   consulted: bool, now: datetime | None = None) -> None:
+    """6.4 b: after confirming with the initial reviewer, back to initial review with the reason; the frozen
+    assessment is discarded (a new one is frozen at the next approval)."""
+    if not consulted:
+        raise DomainError("退回前须与初审岗确认（DB 6523/T 375—2023 第 6.4 b 条），请确认后勾选。", field="consulted")
 
     def back(c: Case) -> None:
         c.assessment = None
@@ -112,7 +171,24 @@ def recheck_return(session: Session, case: Case, actor: Actor, *, expected_versi
         c.last_reason = reason.strip()
 
     transition(session, case, "recheck_return", actor, expected_version=expected_version, reason=reason,
-               apply=back, now=now)
+               apply=back, now=now, details={"consulted_initial_reviewer_id": case.initial_reviewer_id})
+
+
+def reopen_correction(session: Session, case: Case, actor: Actor, *, expected_version: int, reason: str,
+                      now: datetime | None = None) -> None:
+    """An approved case found wrong: it goes through both reviews again; the new approval form supersedes
+    the old one, which is kept and marked superseded."""
+
+    def reopen(c: Case) -> None:
+        c.assessment = None
+        c.assessed_at = None
+        c.initial_reviewer_id = None
+        c.second_reviewer_id = None
+        c.last_reason = reason.strip()
+
+    transition(session, case, "reopen_correction", actor, expected_version=expected_version, reason=reason,
+               apply=reopen, now=now)
+    deadlines.open_period(session, case, now or utcnow())
 
 
 @dataclass(frozen=True)
@@ -125,23 +201,48 @@ class StoredFile:
     size: int
 
 
-# (case, number, token, issued_at) → the stored PDF. Rendering and storage live outside the domain.
-IssueFn = Callable[[Case, str, str, datetime], StoredFile]
+# kind → (number kind, title). Every document the case issues goes through issue_document().
+DOCUMENT_KINDS = {
+    "online_receipt": ("HZ", "受理回执"),
+    "notice_missing": ("GZ", "一次性告知书"),
+    "decision_not_passed": ("BY", "不予通过决定书"),
+    "approval_form": ("HD", "工伤保险待遇核定单"),
+}
+
+# (kind, case, number, token, issued_at) → the stored PDF. Rendering and storage live outside the domain
+# (portal.issuing); the domain numbers the document and keeps its row.
+Issuer = Callable[[str, Case, str, str, datetime], StoredFile]
 
 
-def recheck_approve(session: Session, case: Case, actor: Actor, *, expected_version: int, issue: IssueFn,
+def issue_document(session: Session, case: Case, kind: str, issuer: Issuer, now: datetime) -> Document:
+    """Number, render, store (before the row is committed), and record one document of the case."""
+    number_kind, title = DOCUMENT_KINDS[kind]
+    office = session.get(Office, case.office_id)
+    assert office is not None
+    number = next_number(session, number_kind, beijing_date(now).year, office.code)
+    token = secrets.token_urlsafe(16)
+    stored = issuer(kind, case, number, token, now)
+    doc = Document(
+        case_id=case.id, kind=kind, number=number, token=token, title=title, filename=f"{title}-{number}.pdf",
+        bucket=stored.bucket, object_key=stored.key, sha256=stored.sha256, size=stored.size, issued_at=now,
+        office_id=office.id,
+    )
+    session.add(doc)
+    session.flush()
+    return doc
+
+
+def recheck_approve(session: Session, case: Case, actor: Actor, *, expected_version: int, issue: Issuer,
                     now: datetime | None = None) -> Document:
-    """6.4 a: approve and issue the 工伤保险待遇核定单 (numbered, stored, never regenerated)."""
+    """6.4 a: approve and issue the 工伤保险待遇核定单 (numbered, stored, never regenerated). A correction's
+    new form supersedes the earlier one, which stays (marked superseded, never deleted)."""
     check(case, "recheck_approve", actor)
     if expected_version != case.version:
         raise Conflict("该案件已被他人更新（您看到的是旧版本）。请刷新页面后再操作，以免重复办理。")
     if not case.assessment:
         raise DomainError("该案件没有已冻结的核定结果，不能复核通过。")
     now = now or utcnow()
-    office = session.get(Office, case.office_id)
-    assert office is not None
-    number = next_number(session, "HD", beijing_date(now).year, office.code)
-    token = secrets.token_urlsafe(16)
+    earlier = [d for d in documents_of(session, case) if d.kind == "approval_form" and d.superseded_by_id is None]
 
     def decide(c: Case) -> None:
         c.second_reviewer_id = actor.id
@@ -149,16 +250,14 @@ def recheck_approve(session: Session, case: Case, actor: Actor, *, expected_vers
 
     # the reviewer's id must be on the case before the form is rendered (it prints both names)
     decide(case)
-    stored = issue(case, number, token, now)
-    doc = Document(
-        case_id=case.id, kind="approval_form", number=number, token=token, title="工伤保险待遇核定单",
-        filename=f"工伤保险待遇核定单-{number}.pdf", bucket=stored.bucket, object_key=stored.key,
-        sha256=stored.sha256, size=stored.size, issued_at=now, office_id=office.id,
-    )
-    session.add(doc)
-    session.flush()
+    doc = issue_document(session, case, "approval_form", issue, now)
+    for old in earlier:
+        old.superseded_by_id = doc.id
+        session.add(old)
     transition(session, case, "recheck_approve", actor, expected_version=expected_version, apply=decide,
-               now=now, details={"document": number, "sha256": stored.sha256})
+               now=now, details={"document": doc.number, "sha256": doc.sha256,
+                                 "supersedes": [d.number for d in earlier]})
+    deadlines.end_period(session, case, now, "approved")
     return doc
 
 

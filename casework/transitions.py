@@ -45,12 +45,15 @@ class InvalidTransition(DomainError):
 # status → what the applicant and staff read
 STATUS_LABELS = {
     "initial_review": "已受理，待初审",
+    "incomplete": "材料不完整，待补正后重新提交",
+    "audit": "稽核中",
     "recheck": "初审通过，待复核",
     "approved": "复核通过，已核定",
     "rejected": "初审不通过",
     "withdrawn": "已撤回",
 }
-OPEN_STATUSES = frozenset({"initial_review", "recheck"})
+# the clock of standard 6.6 runs in these (paused while in "audit")
+OPEN_STATUSES = frozenset({"initial_review", "audit", "recheck"})
 
 
 @dataclass(frozen=True)
@@ -70,6 +73,18 @@ ACTIONS: dict[str, Action] = {
         # 6.2.1: an online submission is accepted by the system at once
         Action("accept_online", "线上申报，系统自动受理", frozenset({None}), "initial_review",
                frozenset({Role.EMPLOYER_AGENT, Role.WORKER}), clause="6.2.1"),
+        # 6.3.1 b: an online submission found incomplete → not passed, with the 一次性告知书 listing everything
+        Action("initial_incomplete", "材料不完整，一次性告知", frozenset({"initial_review"}), "incomplete",
+               frozenset({Role.INITIAL_REVIEW}), needs_reason=True, clause="6.3.1 b"),
+        # the applicant corrects and resubmits into the same case: accepted afresh (6.2.1)
+        Action("resubmit", "补正后重新提交", frozenset({"incomplete"}), "initial_review",
+               frozenset({Role.EMPLOYER_AGENT, Role.WORKER}), clause="6.2.1"),
+        # 6.3.2 b: compliance in doubt → after consulting the second reviewer, a 社会保险稽核 request
+        Action("audit_request", "提出稽核申请", frozenset({"initial_review"}), "audit",
+               frozenset({Role.INITIAL_REVIEW}), needs_reason=True, clause="6.3.2 b"),
+        # the 稽核 outcome is recorded and the case returns to initial review
+        Action("audit_outcome", "录入稽核结果", frozenset({"audit"}), "initial_review",
+               frozenset({Role.AUDITOR}), needs_reason=True, clause="6.3.2 b"),
         # 6.3.2 a: complete and compliant → pass, benefit assessed and frozen
         Action("initial_approve", "初审通过", frozenset({"initial_review"}), "recheck",
                frozenset({Role.INITIAL_REVIEW}), clause="6.3.2 a"),
@@ -83,8 +98,11 @@ ACTIONS: dict[str, Action] = {
         Action("recheck_return", "复核退回初审", frozenset({"recheck"}), "initial_review",
                frozenset({Role.RECHECK}), needs_reason=True, clause="6.4 b"),
         # the applicant may withdraw before the second review decides
-        Action("withdraw", "申请人撤回", frozenset({"initial_review", "recheck"}), "withdrawn",
+        Action("withdraw", "申请人撤回", frozenset({"initial_review", "incomplete", "audit", "recheck"}), "withdrawn",
                frozenset({Role.EMPLOYER_AGENT, Role.WORKER}), needs_reason=True),
+        # an approved case is corrected by a superseding approval form: it goes through both reviews again
+        Action("reopen_correction", "更正已核定案件", frozenset({"approved"}), "initial_review",
+               frozenset({Role.INITIAL_REVIEW}), needs_reason=True),
     ]
 }
 
@@ -136,12 +154,23 @@ def _check_scope(case: Case, actor: Actor) -> None:
         raise NotPermitted("该案件不属于您所在的经办机构。")
 
 
+REVIEW_ACTIONS = ("initial_", "recheck_", "audit_request")
+
+
 def _check_separation(case: Case, action: Action, actor: Actor) -> None:
-    """RULES.md 11: the initial reviewer never does the second review; nobody reviews what they submitted."""
-    if action.name.startswith(("initial_", "recheck_")) and case.submitted_by_id == actor.id:
+    """RULES.md 11: the initial reviewer never does the second review; nobody reviews what they submitted;
+    a receiver reviewing the same case is an office setting (allowed by default, recorded as a risk point)."""
+    if action.name.startswith(REVIEW_ACTIONS) and case.submitted_by_id == actor.id:
         raise NotPermitted("您是该申报的提交人，不能审核本人提交的案件。")
     if action.name.startswith("recheck_") and case.initial_reviewer_id == actor.id:
         raise NotPermitted("您已对该案件进行初审，按岗位分离要求不能再进行复核，请由其他复核人员办理。")
+    if action.name.startswith("initial_") and case.received_by_id == actor.id and actor.office is not None:
+        if not actor.office.receiver_may_review:
+            raise NotPermitted("本机构设置为受理与初审分离：您受理了该案件，不能再进行初审。")
+        actor.details["risk_point"] = "受理人与初审人为同一人"
+    if (action.name.startswith(("initial_", "recheck_", "audit_request")) and case.assigned_to_id
+            and case.assigned_to_id != actor.id):
+        raise NotPermitted("该案件已由科长分派给其他经办人员办理。如需接手，请联系科长重新分派。")
 
 
 def transition(
@@ -195,7 +224,8 @@ def transition(
 
 
 def audit(session: Session, action: str, actor: Account | None, *, role: str = "", office_code: str | None = None,
-          reason: str | None = None, details: dict | None = None, ip: str | None = None) -> AuditRecord:
+          reason: str | None = None, details: dict | None = None, ip: str | None = None,
+          case_id: int | None = None) -> AuditRecord:
     """An audit record for something that is not a case transition (sign-in, parameter change...)."""
     record = AuditRecord(
         actor_id=actor.id if actor else None,
@@ -203,6 +233,7 @@ def audit(session: Session, action: str, actor: Account | None, *, role: str = "
         role=role,
         office_code=office_code,
         action=action,
+        case_id=case_id,
         reason=reason,
         details=details or {},
         ip=ip,

@@ -11,9 +11,10 @@ import sqlalchemy as sa
 from alembic import context
 from sqlmodel import SQLModel
 
-import casework.models  # noqa: F401  (registers the tables)
+from casework.tables import import_all_tables
 from casework.database import make_engine
 
+import_all_tables()  # tables live in several casework modules (models, registers, deadlines...)
 config = context.config
 target_metadata = SQLModel.metadata
 

@@ -8,8 +8,8 @@ from decimal import Decimal
 
 from sqlmodel import Session
 
-from casework.clock import beijing_date, fmt_date
-from casework.identity import mask_account
+from casework.clock import beijing_date, fmt_date, fmt_instant
+from casework.identity import mask_account, mask_id, mask_name
 from casework.models import Account, Case, Employer, Office
 from casework.money import capitals, fmt_yuan
 from casework.review import StoredFile
@@ -105,10 +105,82 @@ def approval_context(db: Session, case: Case, number: str, token: str, issued_at
     }
 
 
-def issue_approval_form(services: Services, db: Session, case: Case, number: str, token: str,
-                        issued_at: datetime) -> StoredFile:
-    context = approval_context(db, case, number, token, issued_at, services)
-    pdf = services.renderer.render("documents/approval_form.html", context)
-    stored = services.store.put_bytes("documents", pdf, "application/pdf")
-    return StoredFile(bucket=stored.bucket, key=stored.key, sha256=stored.sha256, size=stored.size)
+def _common(db: Session, case: Case, number: str, token: str, issued_at: datetime, services: Services) -> dict:
+    office = db.get(Office, case.office_id)
+    employer = db.get(Employer, case.employer_id) if case.employer_id else None
+    return {
+        "number": number, "issued_on": fmt_date(beijing_date(issued_at)), "office": office.name if office else "",
+        "office_phone": office.phone if office else "", "office_address": office.address if office else "",
+        "verify_url": verify_url(services, number, token), "demo": False,
+        "case_number": case.number or "", "matter_name": matter_name(case),
+        "applicant": {"employer_name": employer.name if employer else case.worker_name,
+                      "uscc": employer.uscc if employer else ""},
+        "worker": {"name_masked": mask_name(case.worker_name), "id_masked": mask_id(case.id_number)},
+        "follow_up": (f"登录本平台“本单位申报”查看办理进度（{services.settings.public_base_url}），"
+                      f"或致电 {office.phone if office and office.phone else '12333'}。"),
+    }
 
+
+def matter_name(case: Case) -> str:
+    return "、".join(case.benefit_list()) + "申领"
+
+
+def receipt_context(db: Session, case: Case, number: str, token: str, issued_at: datetime,
+                    services: Services) -> dict:
+    ctx = _common(db, case, number, token, issued_at, services)
+    due = fmt_date(case.due_date) + ("（暂定）" if case.due_provisional else "")
+    ctx.update(
+        submitted_at=fmt_instant(case.accepted_at or issued_at), accepted_at=fmt_instant(issued_at), due_date=due,
+        received=[
+            {"label": "工伤职工", "value": f"{mask_name(case.worker_name)}（{case.id_type} {mask_id(case.id_number)}）"},
+            {"label": "受伤日期", "value": fmt_date(case.injury_date)},
+            {"label": "工伤认定决定书", "value": f"{case.recognition_number}（{fmt_date(case.recognition_date)}）"},
+            {"label": "劳动能力鉴定结论", "value": f"{case.appraisal_number}（{fmt_date(case.appraisal_date)}），"
+                                                  f"伤残{case.grade}级" + (f"，{case.care_level}" if case.care_level else "")},
+            {"label": "受伤前缴费工资", "value": f"{len(case.wages_fen)} 个月"},
+            {"label": "待遇领取账户", "value": f"{case.bank_name} {mask_account(case.bank_account)}"},
+        ],
+    )
+    return ctx
+
+
+def notice_context(db: Session, case: Case, number: str, token: str, issued_at: datetime,
+                   services: Services) -> dict:
+    ctx = _common(db, case, number, token, issued_at, services)
+    ctx.update(submitted_on=fmt_date(beijing_date(case.accepted_at)) if case.accepted_at else "",
+               items=case.defects or [], channel="online" if case.channel == "online" else "onsite",
+               how=("请登录本平台，在“本单位申报”中打开该申报，按本告知书补正全部内容后重新提交；"
+                    "重新提交后系统自动受理，重新计算办结时限。"))
+    return ctx
+
+
+def decision_context(db: Session, case: Case, number: str, token: str, issued_at: datetime,
+                     services: Services) -> dict:
+    ctx = _common(db, case, number, token, issued_at, services)
+    reviewer = db.get(Account, case.initial_reviewer_id) if case.initial_reviewer_id else None
+    ctx.update(reasons=[r.strip() for r in (case.last_reason or "").splitlines() if r.strip()],
+               reviewer=reviewer.display_name if reviewer else "",
+               remedies=("如对本决定不服，可自收到本决定书之日起60日内依法申请行政复议，或者自收到之日起6个月内"
+                         "依法向人民法院提起行政诉讼；材料补齐或情况变化后，也可重新申报。"))
+    return ctx
+
+
+DOCUMENTS = {
+    # kind → (template, context builder)
+    "approval_form": ("documents/approval_form.html", approval_context),
+    "online_receipt": ("documents/online_receipt.html", receipt_context),
+    "notice_missing": ("documents/notice_missing.html", notice_context),
+    "decision_not_passed": ("documents/decision_not_passed.html", decision_context),
+}
+
+
+def issuer(services: Services, db: Session):
+    """The domain's Issuer: render a document of `kind` and store it (before its row is committed)."""
+
+    def issue(kind: str, case: Case, number: str, token: str, issued_at: datetime) -> StoredFile:
+        template, build = DOCUMENTS[kind]
+        pdf = services.renderer.render(template, build(db, case, number, token, issued_at, services))
+        stored = services.store.put_bytes("documents", pdf, "application/pdf")
+        return StoredFile(bucket=stored.bucket, key=stored.key, sha256=stored.sha256, size=stored.size)
+
+    return issue

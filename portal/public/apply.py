@@ -9,14 +9,16 @@ from litestar.exceptions import NotFoundException
 from litestar.response import Response, Template
 from sqlmodel import Session, select
 
-from casework.applications import FIELDS, ID_TYPES, RETIREMENT_GROUPS, parse_application, submit_online
+from casework.applications import (FIELDS, ID_TYPES, RETIREMENT_GROUPS, parse_application, resubmit,
+                                   submit_online, withdraw)
 from casework.benefits import CareLevel
 from casework.models import Case
 from casework.review import documents_of
 from casework.roles import Role
-from casework.transitions import DomainError
+from casework.transitions import Conflict, DomainError
 from portal.public.pages import FormBody
-from portal.web import Db, actor_for, page, require, see_other
+from portal.issuing import issuer
+from portal.web import Db, actor_for, page, require, see_other, services
 
 
 CN_GRADES = "一二三四五六七八九十"
@@ -54,7 +56,8 @@ class EmployerApplication(Controller):
             # the whole form comes back with what was typed and a message beside each field; nothing written
             return page(request, db, "public/apply.html", status_code=200, **form_context(values, errors))
         try:
-            case = submit_online(db, actor_for(request, db, account, Role.EMPLOYER_AGENT), parsed)
+            case = submit_online(db, actor_for(request, db, account, Role.EMPLOYER_AGENT), parsed,
+                                 issue=issuer(services(request), db))
             db.commit()
         except DomainError as exc:
             db.rollback()
@@ -62,12 +65,76 @@ class EmployerApplication(Controller):
             return page(request, db, "public/apply.html", status_code=200, **form_context(values, errors))
         return see_other(request, f"/my/cases/{case.public_id}?accepted=1")
 
-    @get("/cases/{public_id:str}", name="my_case", sync_to_thread=True)
-    def my_case(self, request: Request, db: Db, public_id: FromPath[str], accepted: FromQuery[int] = 0) -> Template:
+    def _own(self, request: Request, db: Session, public_id: str):
         account = require(request, db, Role.EMPLOYER_AGENT)
         case = db.exec(select(Case).where(Case.public_id == public_id)).first()
         # another employer's case answers exactly like a missing one: nothing to learn from the URL
         if case is None or case.employer_id != account.employer_id:
             raise NotFoundException()
-        return page(request, db, "public/my_case.html", case=case, documents=documents_of(db, case),
-                    just_accepted=bool(accepted))
+        return account, case
+
+    @get("/cases/{public_id:str}", name="my_case", sync_to_thread=True)
+    def my_case(self, request: Request, db: Db, public_id: FromPath[str], accepted: FromQuery[int] = 0) -> Template:
+        account, case = self._own(request, db, public_id)
+        return self._case_page(request, db, case, just_accepted=bool(accepted))
+
+    def _case_page(self, request: Request, db: Session, case: Case, status_code: int = 200, **extra) -> Template:
+        return page(request, db, "public/my_case.html", status_code=status_code, case=case,
+                    documents=documents_of(db, case), **extra)
+
+    @get("/cases/{public_id:str}/resubmit", name="resubmit_form", sync_to_thread=True)
+    def resubmit_form(self, request: Request, db: Db, public_id: FromPath[str]) -> Template:
+        account, case = self._own(request, db, public_id)
+        return page(request, db, "public/apply.html", case=case, **form_context(values_of(case), {}))
+
+    @post("/cases/{public_id:str}/resubmit", sync_to_thread=True)
+    def resubmit(self, request: Request, db: Db, public_id: FromPath[str], data: FormBody) -> Response | Template:
+        """After a 一次性告知书: the corrected application goes into the same case and is accepted afresh."""
+        account, case = self._own(request, db, public_id)
+        values = {k: str(data.get(k, "")) for k in FIELDS}
+        parsed, errors = parse_application(values)
+        if parsed is not None:
+            try:
+                resubmit(db, case, actor_for(request, db, account, Role.EMPLOYER_AGENT), parsed,
+                         expected_version=_version(data), issue=issuer(services(request), db))
+                db.commit()
+                return see_other(request, f"/my/cases/{case.public_id}?accepted=1")
+            except DomainError as exc:
+                db.rollback()
+                errors = {exc.field or "_form": exc.message}
+                account, case = self._own(request, db, public_id)
+        return page(request, db, "public/apply.html", case=case, **form_context(values, errors))
+
+    @post("/cases/{public_id:str}/withdraw", name="withdraw", sync_to_thread=True)
+    def withdraw(self, request: Request, db: Db, public_id: FromPath[str], data: FormBody) -> Response | Template:
+        account, case = self._own(request, db, public_id)
+        try:
+            withdraw(db, case, actor_for(request, db, account, Role.EMPLOYER_AGENT), expected_version=_version(data),
+                     reason=str(data.get("reason", "")))
+            db.commit()
+        except DomainError as exc:
+            db.rollback()
+            account, case = self._own(request, db, public_id)
+            return self._case_page(request, db, case, status_code=409 if isinstance(exc, Conflict) else 200,
+                                   withdraw_error=exc.message)
+        return see_other(request, f"/my/cases/{case.public_id}")
+
+
+def _version(data: dict) -> int:
+    try:
+        return int(str(data.get("version", "")))
+    except ValueError:
+        return -1
+
+
+def values_of(case: Case) -> dict:
+    """The case's data as the form's strings, for correcting it."""
+    from casework.money import fmt_yuan, from_fen
+
+    values = {name: "" if getattr(case, name, None) is None else str(getattr(case, name))
+              for name in FIELDS if hasattr(case, name)}
+    for i, fen in enumerate(case.wages_fen, start=1):
+        values[f"wage_{i}"] = fmt_yuan(from_fen(fen)).replace(",", "")
+    values["care_level"] = case.care_level or ""
+    values["version"] = str(case.version)
+    return values

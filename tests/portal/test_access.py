@@ -34,6 +34,20 @@ ROUTES: dict[tuple[str, str], object] = {
     ("POST", "/staff/cases/{public_id:str}/initial-review"): {"initial_review"},
     ("POST", "/staff/cases/{public_id:str}/recheck"): {"recheck"},
     ("GET", "/documents/{public_id:str}"): SIGNED_IN,
+    ("GET", "/my/cases/{public_id:str}/resubmit"): {"employer_agent"},
+    ("POST", "/my/cases/{public_id:str}/resubmit"): {"employer_agent"},
+    ("POST", "/my/cases/{public_id:str}/withdraw"): {"employer_agent"},
+    ("POST", "/staff/cases/{public_id:str}/audit-outcome"): {"auditor"},
+    ("POST", "/staff/cases/{public_id:str}/correct"): {"initial_review"},
+    ("POST", "/staff/cases/{public_id:str}/assign"): {"chief"},
+    ("GET", "/staff/cases/{public_id:str}/retirement"): {"initial_review"},
+    ("POST", "/staff/cases/{public_id:str}/retirement"): {"initial_review"},
+    ("GET", "/staff/parameters"): {"parameter_admin"},
+    ("GET", "/staff/parameters/{key:str}/new"): {"parameter_admin"},
+    ("POST", "/staff/parameters/{key:str}/new"): {"parameter_admin"},
+    ("GET", "/staff/parameters/versions/{version_id:int}/edit"): {"parameter_admin"},
+    ("POST", "/staff/parameters/versions/{version_id:int}/edit"): {"parameter_admin"},
+    ("POST", "/staff/parameters/versions/{version_id:int}/delete"): {"parameter_admin"},
 }
 
 
@@ -66,7 +80,8 @@ def sample_case(app):
 
 def _url(pattern: str, public_id: str) -> str:
     return (pattern.replace("{public_id:str}", public_id).replace("{number:str}", "HD0000000000000")
-            .replace("{token:str}", "x").replace("{file_path:path}", "css/portal.css"))
+            .replace("{token:str}", "x").replace("{file_path:path}", "css/portal.css")
+            .replace("{key:str}", "average_wage").replace("{version_id:int}", "1"))
 
 
 def _expected(rule, roles: set[str] | None) -> bool:

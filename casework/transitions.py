@@ -42,6 +42,19 @@ class InvalidTransition(DomainError):
     pass
 
 
+BUSY = "另一项操作正在同时处理该案件，您的操作未生效。请刷新页面查看最新状态后再操作。"
+
+
+def refusal_of(exc: Exception) -> DomainError | None:
+    """A database refusal that a person can act on: SQLite's one-writer lock ("database is locked") or a
+    PostgreSQL serialisation failure, when two people act at once. Anything else stays an error."""
+    from sqlalchemy.exc import OperationalError
+
+    if isinstance(exc, OperationalError) and ("locked" in str(exc) or "could not serialize" in str(exc)):
+        return Conflict(BUSY)
+    return None
+
+
 # status → what the applicant and staff read
 STATUS_LABELS = {
     "initial_review": "已受理，待初审",

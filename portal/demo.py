@@ -34,9 +34,11 @@ ACCOUNTS = [
     ("chushen_htb", "古丽初审（演示，呼图壁县）", [Role.INITIAL_REVIEW], "652323", None),
     ("fuhe_htb", "阿依复核（演示，呼图壁县）", [Role.RECHECK], "652323", None),
     ("kezhang", "陈科长（演示）", [Role.CHIEF], "652301", None),
+    ("jihe", "钱稽核（演示）", [Role.AUDITOR], "652301", None),
     ("caiwu", "孙财务（演示）", [Role.FINANCE], "652301", None),
     ("dangan", "周档案（演示）", [Role.BUSINESS_ARCHIVIST, Role.ARCHIVE], "652301", None),
     ("canshu", "吴参数管理员（演示）", [Role.PARAMETER_ADMIN], "652300", None),
+    ("dengji", "钱登记（演示，登记簿维护）", [Role.REGISTER_KEEPER], "652300", None),
     ("guanli", "郑管理员（演示）", [Role.ADMIN], "652300", None),
 ]
 
@@ -66,6 +68,29 @@ def seed_parameters(session: Session) -> None:
                 label="一次性工伤医疗补助金月数表（演示，非官方）", demo=True)
 
 
+def seed_registers(session: Session) -> None:
+    """Upstream records matching the demo application (tests/portal/helpers.py VALID_APPLICATION), so that a
+    demo case passes every compliance check (casework.compliance). Demo data only, like the rest of this file."""
+    from casework.registers import (
+        RegisterAppraisal, RegisterContribution, RegisterEmployer, RegisterRecognition,
+    )
+
+    for uscc, name, county in EMPLOYERS:
+        session.add(RegisterEmployer(uscc=uscc, name=name, county=county, start_date=date(2020, 1, 1)))
+    worker = ("652301199003075216", "买买提·吐尔逊")
+    session.add(RegisterRecognition(
+        number="昌人社工认〔2025〕0123号", decision_date=date(2025, 5, 20), id_number=worker[0],
+        worker_name=worker[1], uscc=EMPLOYERS[0][0], injury_date=date(2025, 3, 10), outcome="工伤"))
+    session.add(RegisterAppraisal(
+        number="昌劳鉴〔2025〕0456号", conclusion_date=date(2025, 9, 15), delivery_date=date(2025, 9, 18),
+        id_number=worker[0], worker_name=worker[1], grade=4, care_level="部分不能自理", care_date=date(2025, 9, 15)))
+    # the 12 months before the injury (2024-03 … 2025-02) at 6,000.00 元
+    for i in range(12):
+        year, month = (2024, 3 + i) if i < 10 else (2025, i - 9)
+        session.add(RegisterContribution(id_number=worker[0], worker_name=worker[1], uscc=EMPLOYERS[0][0],
+                                         month=f"{year:04d}-{month:02d}", wage_fen=600_000))
+
+
 def seed(session: Session, hasher: Hasher) -> bool:
     """Returns False when the data was already there."""
     if session.exec(select(Office)).first() is not None:
@@ -89,6 +114,7 @@ def seed(session: Session, hasher: Hasher) -> bool:
             employer_id=employers[employer_index].id if employer_index is not None else None,
         ))
     seed_parameters(session)
+    seed_registers(session)
     session.flush()
     return True
 

@@ -9,6 +9,7 @@ from litestar.params import FromPath, FromQuery
 from litestar import Controller, Request, get, post
 from litestar.exceptions import NotFoundException
 from litestar.response import Response, Template
+from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, col, select
 
 from casework import compliance, deadlines, review
@@ -19,7 +20,7 @@ from casework.clock import beijing_today
 from casework.entitlements import overdue_retirements
 from casework.models import Account, AuditRecord, Case, Employer, Office
 from casework.roles import PREFECTURE_CODE, STAFF_ROLES, Role
-from casework.transitions import Conflict, DomainError
+from casework.transitions import Conflict, DomainError, refusal_of
 from portal.issuing import issuer
 from portal.public.pages import FormBody
 from portal.staff.case_extras import case_extras
@@ -130,8 +131,12 @@ class StaffReview(Controller):
         case = _load(db, account, public_id)
         actor = actor_for(request, db, account, role)
         try:
-            act(case, actor, _int(data.get("version")))
-            db.commit()
+            try:
+                act(case, actor, _int(data.get("version")))
+                db.commit()
+            except OperationalError as raw:
+                db.rollback()
+                raise (refusal_of(raw) or raw) from raw
         except DomainError as exc:
             db.rollback()
             case = _load(db, account, public_id)

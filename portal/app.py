@@ -23,7 +23,11 @@ from portal.downloads import Downloads
 from portal.public.apply import EmployerApplication
 from portal.public.pages import PublicPages
 from portal.settings import Settings
+from portal.staff.entitlements import Retirement
+from portal.staff.parameters import ParameterAdmin
+from portal.staff.calendar import CalendarPages
 from portal.staff.review import StaffReview
+from portal.staff.registers import Registers
 from portal.web import NotSignedIn, Services, provide_db
 
 HERE = Path(__file__).resolve().parent
@@ -120,7 +124,7 @@ def create_app(settings: Settings | None = None, *, store=None, renderer=None) -
 
     app = Litestar(
         route_handlers=[
-            PublicPages, EmployerApplication, StaffReview, Downloads,
+            PublicPages, EmployerApplication, StaffReview, Downloads, CalendarPages, ParameterAdmin, Retirement, Registers,
             create_static_files_router(path="/static", directories=[HERE / "static"], name="static"),
         ],
         dependencies={"db": Provide(provide_db)},

@@ -13,7 +13,8 @@ from tests.portal.helpers import apply, csrf, login
 
 PUBLIC, SIGNED_IN = "public", "signed-in"
 STAFF = {"reception", "initial_review", "recheck", "business_archivist", "archive", "finance", "chief", "auditor",
-         "supervisor", "admin", "parameter_admin"}
+         "supervisor", "admin", "parameter_admin", "register_keeper"}
+REGISTER_READERS = {"register_keeper", "initial_review", "recheck", "auditor", "supervisor", "chief"}
 
 # (method, path pattern) → who may
 ROUTES: dict[tuple[str, str], object] = {
@@ -34,6 +35,9 @@ ROUTES: dict[tuple[str, str], object] = {
     ("POST", "/staff/cases/{public_id:str}/initial-review"): {"initial_review"},
     ("POST", "/staff/cases/{public_id:str}/recheck"): {"recheck"},
     ("GET", "/documents/{public_id:str}"): SIGNED_IN,
+    ("GET", "/staff/calendar"): STAFF,
+    ("POST", "/staff/calendar/days"): {"parameter_admin", "admin"},
+    ("POST", "/staff/calendar/years"): {"parameter_admin", "admin"},
     ("GET", "/my/cases/{public_id:str}/resubmit"): {"employer_agent"},
     ("POST", "/my/cases/{public_id:str}/resubmit"): {"employer_agent"},
     ("POST", "/my/cases/{public_id:str}/withdraw"): {"employer_agent"},
@@ -48,6 +52,14 @@ ROUTES: dict[tuple[str, str], object] = {
     ("GET", "/staff/parameters/versions/{version_id:int}/edit"): {"parameter_admin"},
     ("POST", "/staff/parameters/versions/{version_id:int}/edit"): {"parameter_admin"},
     ("POST", "/staff/parameters/versions/{version_id:int}/delete"): {"parameter_admin"},
+    ("GET", "/staff/registers"): REGISTER_READERS,
+    ("GET", "/staff/registers/{kind:str}"): REGISTER_READERS,
+    ("GET", "/staff/registers/{kind:str}/import"): {"register_keeper"},
+    ("POST", "/staff/registers/{kind:str}/import"): {"register_keeper"},
+    ("GET", "/staff/registers/{kind:str}/import/{token:str}"): {"register_keeper"},
+    ("POST", "/staff/registers/{kind:str}/import/{token:str}"): {"register_keeper"},
+    ("GET", "/staff/registers/{kind:str}/{record_id:int}/edit"): {"register_keeper"},
+    ("POST", "/staff/registers/{kind:str}/{record_id:int}/edit"): {"register_keeper"},
 }
 
 
@@ -81,7 +93,8 @@ def sample_case(app):
 def _url(pattern: str, public_id: str) -> str:
     return (pattern.replace("{public_id:str}", public_id).replace("{number:str}", "HD0000000000000")
             .replace("{token:str}", "x").replace("{file_path:path}", "css/portal.css")
-            .replace("{key:str}", "average_wage").replace("{version_id:int}", "1"))
+            .replace("{key:str}", "average_wage").replace("{version_id:int}", "1")
+            .replace("{kind:str}", "employers").replace("{record_id:int}", "1"))
 
 
 def _expected(rule, roles: set[str] | None) -> bool:

@@ -36,6 +36,7 @@ __all__ = [
     "compute",
     "apply_increments",
     "stale_parameters",
+    "pension_topup",
     "month_after",
 ]
 
@@ -585,3 +586,30 @@ def stale_parameters(snapshot: Mapping[str, Any], params: ParameterSource) -> li
             changed.append({"purpose": lk.get("purpose"), "key": lk["key"], "area": lk.get("area"), "on": lk["on"],
                             "used": lk.get("version_id"), "now": now_id})
     return changed
+
+
+def pension_topup(allowance: Decimal, pension: Decimal, *, retired_on: dt.date, grade: int) -> Line:
+    """养老金工伤补差 (条例 art. 35(3), RULES.md 2): once a grade 1–4 worker has retired (a recorded event, not
+    the computed month), 伤残津贴 stops and, when the basic pension is lower than the allowance, the fund pays
+    the difference each month.  `allowance` is the monthly 伤残津贴 the worker was receiving (with its
+    minimum-wage top-up and yearly increments); the top-up starts the month after retirement [practice].
+    Returns the line; its amount is 0.00 when the pension is not lower (nothing is paid)."""
+    if isinstance(grade, bool) or not isinstance(grade, int) or not 1 <= grade <= 4:
+        raise Refused("not-eligible", "养老金工伤补差仅适用于由工伤保险基金支付伤残津贴的一至四级伤残职工",
+                      field="grade")
+    with money_context():
+        a = q2(_dec(allowance, "伤残津贴"))
+        p = q2(_dec(pension, "基本养老金"))
+        if a < 0 or p < 0:
+            raise Refused("invalid-input", "伤残津贴和基本养老金不能为负数", field="pension")
+        diff = a - p if p < a else Decimal("0.00")
+        start = month_after(retired_on)
+        if diff > 0:
+            formula = f"伤残津贴 {fmt_yuan(a)} 元 − 基本养老金 {fmt_yuan(p)} 元 = {fmt_yuan(diff)} 元/月"
+        else:
+            formula = f"基本养老金 {fmt_yuan(p)} 元不低于伤残津贴 {fmt_yuan(a)} 元，不需补差"
+        return Line(
+            item="养老金工伤补差", formula=formula,
+            inputs={"allowance": str(a), "pension": str(p), "retired_on": retired_on.isoformat(), "grade": str(grade)},
+            amount=q2(diff), payer="fund", start_month=_ym(start), basis="《工伤保险条例》第三十五条第一款第（三）项",
+            monthly=True, kind="pension_topup")

@@ -1,7 +1,13 @@
 """Parameter versions kept in the database (RULES.md 4), behind the engine's `ParameterSource` protocol.
 
 Amounts are stored as strings in JSON and read back as Decimal; `average_wage` and `minimum_wage` hold
-`{"amount": "7856.75"}`, tables and the policy hold their dict (amounts as strings)."""
+`{"amount": "7856.75", ...descriptive fields}`, tables and the policy hold their dict (amounts as strings);
+`increments` hold `{"grades": {"1": "159.00"}, "care": {"完全不能自理": "306.00"}}` and read back in the shape
+`casework.benefits.apply_increments` takes (int grades, Decimal amounts).
+
+This module is the one way versions reach or leave the database: `add_version`, `update_version`,
+`delete_version`, `list_versions`, and `used_version_ids` (what the frozen assessments cite). Whether a change
+is allowed, and its audit, is decided in `casework.parameter_admin`."""
 
 from __future__ import annotations
 
@@ -11,7 +17,7 @@ from typing import Any
 
 from sqlmodel import Session, col, or_, select
 
-from casework.models import ParameterRecord
+from casework.models import Case, ParameterRecord
 from casework.parameters import ParameterVersion
 
 SCALAR_KEYS = frozenset({"average_wage", "minimum_wage"})
@@ -25,6 +31,9 @@ def _decode(key: str, value: dict) -> Any:
         return {int(g): Decimal(m) for g, m in value.items()}
     if key == "policy":
         return {k: (Decimal(v) if k in DECIMAL_FIELDS else v) for k, v in value.items()}
+    if key == "increments":
+        return {"grades": {int(g): Decimal(a) for g, a in value.get("grades", {}).items()},
+                "care": {str(c): Decimal(a) for c, a in value.get("care", {}).items()}}
     return value
 
 
@@ -55,6 +64,37 @@ class DbParameters:
         best = max(rows, key=lambda r: (r.area is not None, r.effective_from, r.id or 0))
         return to_version(best)
 
+    def history(self, key: str, area: str | None = None) -> tuple[ParameterVersion, ...]:
+        """All versions of a key for an area (exact), oldest first — e.g. the yearly increments
+        (same contract as InMemoryParameters.history)."""
+        query = select(ParameterRecord).where(ParameterRecord.key == key)
+        query = query.where(col(ParameterRecord.area).is_(None) if area is None else ParameterRecord.area == area)
+        rows = self.session.exec(query.order_by(col(ParameterRecord.effective_from), col(ParameterRecord.id))).all()
+        return tuple(to_version(r) for r in rows)
+
+
+def list_versions(session: Session, key: str | None = None) -> list[ParameterRecord]:
+    """Versions, by key, area, then newest effective date first (the administrator's list)."""
+    query = select(ParameterRecord)
+    if key is not None:
+        query = query.where(ParameterRecord.key == key)
+    rows = session.exec(query).all()
+    return sorted(rows, key=lambda r: (r.key, r.area or "", -r.effective_from.toordinal(), -(r.id or 0)))
+
+
+def used_version_ids(session: Session) -> dict[str, int]:
+    """version_id → number of cases whose frozen assessment (Case.assessment, RULES.md 4) cites it, among
+    the versions used and the lookups recorded.  A cited version may only be superseded."""
+    counts: dict[str, int] = {}
+    for snapshot in session.exec(select(Case.assessment).where(col(Case.assessment).is_not(None))).all():
+        if not isinstance(snapshot, dict):
+            continue
+        ids = {str(p.get("version_id")) for p in snapshot.get("parameters", []) if p.get("version_id")}
+        ids |= {str(lk.get("version_id")) for lk in snapshot.get("lookups", []) if lk.get("version_id")}
+        for vid in ids:
+            counts[vid] = counts.get(vid, 0) + 1
+    return counts
+
 
 def add_version(session: Session, *, key: str, effective_from: date, value: dict, source: str, label: str,
                 area: str | None = None, demo: bool = False, created_by_id: int | None = None) -> ParameterRecord:
@@ -63,3 +103,17 @@ def add_version(session: Session, *, key: str, effective_from: date, value: dict
     session.add(row)
     session.flush()
     return row
+
+
+def update_version(session: Session, row: ParameterRecord, *, effective_from: date, value: dict, source: str,
+                   label: str, area: str | None = None, demo: bool = False) -> ParameterRecord:
+    row.area, row.effective_from, row.value = area, effective_from, value
+    row.source, row.label, row.demo = source, label, demo
+    session.add(row)
+    session.flush()
+    return row
+
+
+def delete_version(session: Session, row: ParameterRecord) -> None:
+    session.delete(row)
+    session.flush()

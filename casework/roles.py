@@ -17,6 +17,7 @@ class Role(str, Enum):
     SUPERVISOR = "supervisor"  # 监督
     ADMIN = "admin"  # 用户管理员
     PARAMETER_ADMIN = "parameter_admin"  # 参数管理员
+    REGISTER_KEEPER = "register_keeper"  # 登记簿维护: upstream records for compliance checks (casework.registers)
     EMPLOYER_AGENT = "employer_agent"  # 参保单位经办人
     WORKER = "worker"  # 工伤职工本人
 
@@ -37,6 +38,7 @@ ROLE_LABELS = {
     Role.SUPERVISOR: "监督",
     Role.ADMIN: "用户管理员",
     Role.PARAMETER_ADMIN: "参数管理员",
+    Role.REGISTER_KEEPER: "登记簿维护岗",
     Role.EMPLOYER_AGENT: "单位经办人",
     Role.WORKER: "工伤职工",
 }

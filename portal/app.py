@@ -25,7 +25,9 @@ from portal.public.pages import PublicPages
 from portal.settings import Settings
 from portal.staff.entitlements import Retirement
 from portal.staff.parameters import ParameterAdmin
+from portal.staff.reception import Reception
 from portal.staff.calendar import CalendarPages
+from portal.staff.queues import Queues
 from portal.staff.review import StaffReview
 from portal.staff.registers import Registers
 from portal.web import NotSignedIn, Services, provide_db
@@ -124,7 +126,8 @@ def create_app(settings: Settings | None = None, *, store=None, renderer=None) -
 
     app = Litestar(
         route_handlers=[
-            PublicPages, EmployerApplication, StaffReview, Downloads, CalendarPages, ParameterAdmin, Retirement, Registers,
+            PublicPages, EmployerApplication, StaffReview, Queues, Downloads, CalendarPages, ParameterAdmin, Retirement, Registers,
+            Reception,
             create_static_files_router(path="/static", directories=[HERE / "static"], name="static"),
         ],
         dependencies={"db": Provide(provide_db)},

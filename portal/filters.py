@@ -54,12 +54,26 @@ def role_label(value: str) -> str:
         return value
 
 
+# audit records that are not status changes, as the case history shows them
+EVENT_LABELS = {
+    "deadline.set": "设定承诺办结日期",
+    "deadline.resumed": "稽核结束，恢复计时并顺延办结日期",
+    "case.assign": "分派案件",
+}
+
+
+def action_label(action: str) -> str:
+    if action in ACTIONS:
+        return ACTIONS[action].label
+    return EVENT_LABELS.get(action, action)
+
+
 def install(env: Environment) -> None:
     env.filters.update(
         yuan=yuan, fen=fen, capitals=lambda v: capitals(Decimal(str(v))), cn_date=cn_date, month=month,
         mask_id=mask_id, mask_name=mask_name, mask_account=mask_account, mask_phone=mask_phone,
         status_label=lambda s: STATUS_LABELS.get(s, s), role_label=role_label,
-        action_label=lambda a: ACTIONS[a].label if a in ACTIONS else a,
+        action_label=action_label,
         sex=lambda s: SEX.get(s, s), group=lambda g: GROUPS.get(g, g),
     )
     env.globals.update(htmx_js="vendor/htmx-2.0.11.min.js")

@@ -12,7 +12,7 @@ from litestar.response import Response, Template
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, col, select
 
-from casework import compliance, deadlines, review
+from casework import compliance, deadlines, queues, review
 from casework.applications import DEFECT_FIELDS
 from casework.assignment import assign
 from casework.audits import record_outcome, request_audit
@@ -29,13 +29,8 @@ from portal.web import Db, actor_for, page, require, see_other, services
 REVIEW_ROLES = (Role.INITIAL_REVIEW, Role.RECHECK)
 
 
-def _visible(db: Db, account: Account):
-    """Staff see their office's cases; the prefecture bureau sees all (RULES.md 11)."""
-    office = db.get(Office, account.office_id) if account.office_id else None
-    query = select(Case)
-    if office is None or office.code != PREFECTURE_CODE:
-        query = query.where(Case.office_id == account.office_id)
-    return query
+def _visible(db: Session, account: Account):
+    return queues.visible(db, account)
 
 
 def _load(db: Session, account: Account, public_id: str) -> Case:
@@ -82,25 +77,6 @@ class StaffReview(Controller):
         # RULES.md 5: expected retirement months that have passed with no retirement recorded
         overdue = overdue_retirements(db, db.exec(_visible(db, account).where(Case.status == "approved")).all())
         return page(request, db, "staff/home.html", counts=counts, overdue_retirements=overdue)
-
-    @get("/review", name="review_queue", sync_to_thread=True)
-    def review_queue(self, request: Request, db: Db) -> Template:
-        account = require(request, db, Role.INITIAL_REVIEW)
-        return self._queue(request, db, account, "initial_review", "初审待办")
-
-    @get("/recheck", name="recheck_queue", sync_to_thread=True)
-    def recheck_queue(self, request: Request, db: Db) -> Template:
-        account = require(request, db, Role.RECHECK)
-        return self._queue(request, db, account, "recheck", "复核待办")
-
-    def _queue(self, request: Request, db: Db, account: Account, status: str, title: str) -> Template:
-        # ordered by due date: the case closest to its deadline first (standard 6.6)
-        cases = db.exec(_visible(db, account).where(Case.status == status)
-                        .order_by(col(Case.due_date).asc(), col(Case.accepted_at).asc())).all()
-        employers = {e.id: e for e in db.exec(select(Employer).where(
-            col(Employer.id).in_([c.employer_id for c in cases if c.employer_id]))).all()}
-        return page(request, db, "staff/queue.html", cases=cases, employers=employers, title=title,
-                    status=status, today=beijing_today())
 
     @get("/cases/{public_id:str}", name="staff_case", sync_to_thread=True)
     def case_page(self, request: Request, db: Db, public_id: FromPath[str]) -> Template:

@@ -17,6 +17,7 @@ from sqlmodel import Session
 
 from casework.accounts import Hasher, resume_session
 from casework.models import Account, Employer, Office
+from casework.queues import queue_counts
 from casework.roles import Role
 from casework.transitions import Actor
 
@@ -94,6 +95,7 @@ def page(request: Request, db: Session, template: str, status_code: int = 200, *
     context.setdefault("office", office)
     context.setdefault("roles", account.role_set() if account else frozenset())
     context.setdefault("is_htmx", request.headers.get("hx-request") == "true")
+    context.setdefault("queue_counts", queue_counts(db, account) if account and account.kind == "staff" else [])
     return Template(template_name=template, context=context, status_code=status_code)
 
 

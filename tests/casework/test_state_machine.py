@@ -16,7 +16,8 @@ from casework.roles import Role
 from casework.transitions import ACTIONS, Actor, Conflict, DomainError, refusal_of, transition
 from sqlalchemy.exc import OperationalError
 
-STATES = ["initial_review", "incomplete", "audit", "recheck", "approved", "rejected", "withdrawn"]
+STATES = ["reception", "reception_pending", "initial_review", "incomplete", "audit", "recheck", "approved", "rejected",
+          "withdrawn"]
 ROLES = [Role.EMPLOYER_AGENT, Role.RECEPTION, Role.INITIAL_REVIEW, Role.RECHECK, Role.AUDITOR, Role.CHIEF,
          Role.FINANCE, Role.ADMIN]
 
@@ -35,15 +36,21 @@ ALLOWED = {
     ("audit", "withdraw", Role.EMPLOYER_AGENT),
     ("recheck", "withdraw", Role.EMPLOYER_AGENT),
     ("approved", "reopen_correction", Role.INITIAL_REVIEW),
+    ("reception", "accept_onsite", Role.RECEPTION),  # 6.2.2 a
+    ("reception_pending", "accept_onsite", Role.RECEPTION),  # the return visit continues the same record
+    ("reception", "notify_missing_onsite", Role.RECEPTION),  # 6.2.2 b
+    ("reception_pending", "notify_missing_onsite", Role.RECEPTION),
 }
 TARGETS = {"initial_approve": "recheck", "initial_reject": "rejected", "initial_incomplete": "incomplete",
            "audit_request": "audit", "audit_outcome": "initial_review", "resubmit": "initial_review",
            "recheck_approve": "approved", "recheck_return": "initial_review", "withdraw": "withdrawn",
-           "reopen_correction": "initial_review"}
+           "reopen_correction": "initial_review", "accept_onsite": "initial_review",
+           "notify_missing_onsite": "reception_pending"}
 
 
 def test_the_table_names_every_action_of_the_code():
-    assert set(ACTIONS) - {"accept_online"} == set(TARGETS)
+    # the two actions that start a case (from no state) are tested where cases are opened
+    assert set(ACTIONS) - {"accept_online", "open_onsite"} == set(TARGETS)
     for name, target in TARGETS.items():
         assert ACTIONS[name].target == target
 
@@ -176,3 +183,31 @@ def test_two_reviewers_approving_at_once_issue_one_form(engine, people, object_s
                                                   Document.kind == "approval_form")).all()
             assert len(forms) == 1
             assert s.get(Case, case_id).status == "approved"
+
+
+def test_receiver_reviewing_the_same_case_is_an_office_setting_and_a_risk_point(engine, people):
+    """RULES.md 11: allowed by default in small halls, recorded as a risk point; refused where the office
+    separates the two posts."""
+    reviewer_id = people["accounts"][Role.INITIAL_REVIEW].id
+    for allowed in (True, False):
+        with Session(engine, expire_on_commit=False) as s:
+            office = s.get(Office, people["office"].id)
+            office.receiver_may_review = allowed
+            s.add(office)
+            case = make_case(s, people, "initial_review")
+            case.received_by_id = reviewer_id
+            s.add(case)
+            s.commit()
+            actor = Actor(account=s.get(Account, reviewer_id), role=Role.INITIAL_REVIEW, office=office)
+            if allowed:
+                record = transition(s, case, "initial_reject", actor, expected_version=case.version, reason="测试")
+                assert record.details["risk_point"] == "受理人与初审人为同一人"
+                s.commit()
+            else:
+                with pytest.raises(DomainError, match="受理与初审分离"):
+                    transition(s, case, "initial_reject", actor, expected_version=case.version, reason="测试")
+                s.rollback()
+            office = s.get(Office, people["office"].id)
+            office.receiver_may_review = True
+            s.add(office)
+            s.commit()

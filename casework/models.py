@@ -125,6 +125,19 @@ class Case(SQLModel, table=True):
     bank_name: str = Field(max_length=60)
     bank_account: str = Field(max_length=40)
 
+    # on-site applications (6.1.1.2, 6.2.2; casework.reception): who applies and, for the medical lump sum,
+    # how the labour relation ended (条例 arts. 36–37) and with which former employer
+    applicant_kind: str | None = Field(default=None, max_length=16)  # "worker" | "former_employer" | "proxy"
+    proxy_name: str | None = Field(default=None, max_length=60)
+    proxy_id_type: str | None = Field(default=None, max_length=20)
+    proxy_id_number: str | None = Field(default=None, max_length=40)
+    contact_phone: str | None = Field(default=None, max_length=20)
+    termination_date: date | None = None
+    termination_kind: str | None = Field(default=None, max_length=20)  # casework.benefits.TERMINATION_KINDS
+    former_employer_name: str | None = Field(default=None, max_length=120)
+    former_employer_uscc: str | None = Field(default=None, max_length=18)
+    former_employer_county: str | None = Field(default=None, max_length=6)
+
     created_at: datetime = Field(default_factory=utcnow)
     accepted_at: datetime | None = None
     due_date: date | None = None

@@ -16,6 +16,7 @@ from casework.models import Counter
 KINDS = {
     "SL": "受理编号",
     "HZ": "受理回执",
+    "SD": "社会保险业务受理单",
     "HD": "核定编号",
     "GZ": "一次性告知书",
     "BY": "不予通过决定书",

@@ -37,7 +37,10 @@ def facts_for(session: Session, case: Case) -> ClaimFacts:
         appraisal_date=case.appraisal_date,
         care_levels=(CareLevel(case.care_level),) if case.care_level else (),
         care_date=case.care_date,
-        county=employer.county if employer else None,
+        # the medical lump sum (matter "medical"): months and W in force when the relation ended (RULES.md 2, 4)
+        termination_date=case.termination_date,
+        termination_kind=case.termination_kind,
+        county=employer.county if employer else case.former_employer_county,
     )
 
 
@@ -204,6 +207,7 @@ class StoredFile:
 # kind → (number kind, title). Every document the case issues goes through issue_document().
 DOCUMENT_KINDS = {
     "online_receipt": ("HZ", "受理回执"),
+    "onsite_receipt": ("SD", "社会保险业务受理单"),
     "notice_missing": ("GZ", "一次性告知书"),
     "decision_not_passed": ("BY", "不予通过决定书"),
     "approval_form": ("HD", "工伤保险待遇核定单"),

@@ -57,6 +57,8 @@ def refusal_of(exc: Exception) -> DomainError | None:
 
 # status → what the applicant and staff read
 STATUS_LABELS = {
+    "reception": "现场受理，材料收取中",
+    "reception_pending": "材料不齐，已一次性告知，待补齐",
     "initial_review": "已受理，待初审",
     "incomplete": "材料不完整，待补正后重新提交",
     "audit": "稽核中",
@@ -86,6 +88,15 @@ ACTIONS: dict[str, Action] = {
         # 6.2.1: an online submission is accepted by the system at once
         Action("accept_online", "线上申报，系统自动受理", frozenset({None}), "initial_review",
                frozenset({Role.EMPLOYER_AGENT, Role.WORKER}), clause="6.2.1"),
+        # 6.2.2: a 受理 user opens the case at the counter and collects and scans the materials
+        Action("open_onsite", "现场登记申请", frozenset({None}), "reception",
+               frozenset({Role.RECEPTION}), clause="6.2.2"),
+        # 6.2.2 a: materials complete → accepted, with the 社会保险业务受理单 (the same record after a notice)
+        Action("accept_onsite", "现场受理", frozenset({"reception", "reception_pending"}), "initial_review",
+               frozenset({Role.RECEPTION}), clause="6.2.2 a"),
+        # 6.2.2 b: materials incomplete → the 一次性告知书 listing every missing item; not accepted
+        Action("notify_missing_onsite", "材料不齐，一次性告知", frozenset({"reception", "reception_pending"}),
+               "reception_pending", frozenset({Role.RECEPTION}), needs_reason=True, clause="6.2.2 b"),
         # 6.3.1 b: an online submission found incomplete → not passed, with the 一次性告知书 listing everything
         Action("initial_incomplete", "材料不完整，一次性告知", frozenset({"initial_review"}), "incomplete",
                frozenset({Role.INITIAL_REVIEW}), needs_reason=True, clause="6.3.1 b"),

@@ -9,7 +9,7 @@ from decimal import Decimal
 from sqlmodel import Session
 
 from casework.clock import beijing_date, fmt_date, fmt_instant
-from casework.identity import mask_account, mask_id, mask_name
+from casework.identity import mask_account, mask_id, mask_name, mask_phone
 from casework.models import Account, Case, Employer, Office
 from casework.money import capitals, fmt_yuan
 from casework.review import StoredFile
@@ -72,12 +72,16 @@ def approval_context(db: Session, case: Case, number: str, token: str, issued_at
         "demo": bool(snap.get("demo")),
         "worker": {"name": case.worker_name, "id_number": case.id_number, "id_type": case.id_type,
                    "sex": SEX.get(case.sex, case.sex), "birth_date": fmt_date(case.birth_date)},
-        "employer": {"name": employer.name if employer else "", "uscc": employer.uscc if employer else ""},
+        "employer": {"name": employer.name if employer else (case.former_employer_name or ""),
+                     "uscc": employer.uscc if employer else (case.former_employer_uscc or "")},
         "injury_date": fmt_date(case.injury_date),
         "recognition": {"number": case.recognition_number, "date": fmt_date(case.recognition_date)},
         "appraisal": {"number": case.appraisal_number, "date": fmt_date(case.appraisal_date), "grade": case.grade,
                       "care_level": case.care_level, "care_date": fmt_date(case.care_date)},
-        "termination": None,
+        # 一次性工伤医疗补助金: the date and kind of termination decide the months table and W (RULES.md 2, 4)
+        "termination": {"date": fmt_date(case.termination_date),
+                        "kind_label": TERMINATION_KINDS.get(case.termination_kind or "", case.termination_kind or "")}
+        if case.termination_date else None,
         "personal_wage": None if not pw else {
             "months": pw["months"], "raw_average": fmt_yuan(Decimal(pw["raw_average"])),
             "average_wage": fmt_yuan(Decimal(pw["average_wage"])),
@@ -108,17 +112,40 @@ def approval_context(db: Session, case: Case, number: str, token: str, issued_at
 def _common(db: Session, case: Case, number: str, token: str, issued_at: datetime, services: Services) -> dict:
     office = db.get(Office, case.office_id)
     employer = db.get(Employer, case.employer_id) if case.employer_id else None
+    applicant = {"employer_name": employer.name if employer else case.worker_name,
+                 "uscc": employer.uscc if employer else ""}
+    if case.channel == "onsite":
+        applicant = onsite_applicant(case)
     return {
         "number": number, "issued_on": fmt_date(beijing_date(issued_at)), "office": office.name if office else "",
         "office_phone": office.phone if office else "", "office_address": office.address if office else "",
         "verify_url": verify_url(services, number, token), "demo": False,
         "case_number": case.number or "", "matter_name": matter_name(case),
-        "applicant": {"employer_name": employer.name if employer else case.worker_name,
-                      "uscc": employer.uscc if employer else ""},
+        "applicant": applicant,
         "worker": {"name_masked": mask_name(case.worker_name), "id_masked": mask_id(case.id_number)},
         "follow_up": (f"登录本平台“本单位申报”查看办理进度（{services.settings.public_base_url}），"
                       f"或致电 {office.phone if office and office.phone else '12333'}。"),
     }
+
+
+APPLICANT_KINDS = {"worker": "工伤职工本人", "former_employer": "原用人单位", "proxy": "委托代理人"}
+
+
+def onsite_applicant(case: Case) -> dict:
+    """Who applied at the counter (6.1.1.2): the worker, the former employer for the worker, or a proxy.
+    `employer_name` is the addressee line of the documents (the key name is the online documents')."""
+    kind = case.applicant_kind or "worker"
+    if kind == "former_employer":
+        name = case.former_employer_name or ""
+    elif kind == "proxy":
+        name = f"{mask_name(case.worker_name)}（委托代理人：{mask_name(case.proxy_name or '')}）"
+    else:
+        name = mask_name(case.worker_name)
+    return {"employer_name": name, "uscc": case.former_employer_uscc or "", "kind": kind,
+            "kind_label": APPLICANT_KINDS.get(kind, kind),
+            "former_employer": case.former_employer_name or "", "phone_masked": mask_phone(case.contact_phone or ""),
+            "proxy": (f"{mask_name(case.proxy_name or '')}（{case.proxy_id_type} {mask_id(case.proxy_id_number or '')}）"
+                      if kind == "proxy" else "")}
 
 
 def matter_name(case: Case) -> str:
@@ -151,6 +178,37 @@ def notice_context(db: Session, case: Case, number: str, token: str, issued_at: 
                items=case.defects or [], channel="online" if case.channel == "online" else "onsite",
                how=("请登录本平台，在“本单位申报”中打开该申报，按本告知书补正全部内容后重新提交；"
                     "重新提交后系统自动受理，重新计算办结时限。"))
+    if case.channel == "onsite":
+        # 6.2.2 b: not accepted yet; the return visit continues the same record (no new registration)
+        ctx.update(submitted_on=fmt_date(beijing_date(case.created_at)),
+                   how=(f"请携带本告知书及上列全部材料到{ctx['office']}"
+                        + (f"（{ctx['office_address']}）" if ctx["office_address"] else "")
+                        + "补齐，补齐后当场受理，自受理之日起 5 个工作日内办结。"
+                        + f"补齐时请出示本告知书编号 {number}，无需重新登记。"))
+    return ctx
+
+
+def onsite_receipt_context(db: Session, case: Case, number: str, token: str, issued_at: datetime,
+                           services: Services) -> dict:
+    """社会保险业务受理单 (6.2.2 a, DOCUMENTS.md): the materials received, read from the one catalogue."""
+    from casework import materials
+
+    ctx = _common(db, case, number, token, issued_at, services)
+    receiver = db.get(Account, case.received_by_id) if case.received_by_id else None
+    by_item = materials.files_by_item(db, case)
+    due = fmt_date(case.due_date) + ("（暂定）" if case.due_provisional else "")
+    ctx.update(
+        accepted_on=fmt_date(beijing_date(issued_at)), accepted_at=fmt_instant(issued_at), due_date=due,
+        channel_label="现场办理", matter_code="一次性工伤医疗补助金申领" if case.matter == "medical" else "",
+        receiver=receiver.display_name if receiver else "",
+        employer={"name": case.former_employer_name or "", "uscc": case.former_employer_uscc or ""},
+        termination={"date": fmt_date(case.termination_date),
+                     "kind_label": TERMINATION_KINDS.get(case.termination_kind or "", "")},
+        materials=[{"name": i.name, "form": i.form_label, "count": i.count,
+                    "notes": "；".join(x for x in (i.notes, f"已扫描 {len(by_item.get(i.id, []))} 个文件") if x)}
+                   for i in materials.case_checklist(db, case)],
+        follow_up=(f"凭受理编号 {case.number} 致电 {ctx['office_phone'] or '12333'} 或到{ctx['office']}查询办理进度。"),
+    )
     return ctx
 
 
@@ -169,6 +227,7 @@ DOCUMENTS = {
     # kind → (template, context builder)
     "approval_form": ("documents/approval_form.html", approval_context),
     "online_receipt": ("documents/online_receipt.html", receipt_context),
+    "onsite_receipt": ("documents/onsite_receipt.html", onsite_receipt_context),
     "notice_missing": ("documents/notice_missing.html", notice_context),
     "decision_not_passed": ("documents/decision_not_passed.html", decision_context),
 }

@@ -59,7 +59,7 @@ ROUTES: dict[tuple[str, str], object] = {
     ("GET", "/staff/reception"): {"reception"},
     ("GET", "/staff/reception/new"): {"reception"},
     ("POST", "/staff/reception/new"): {"reception"},
-    ("GET", "/staff/reception/cases/{public_id:str}"): {"reception"},
+    ("GET", "/staff/reception/cases/{public_id:str}"): STAFF,
     ("POST", "/staff/reception/cases/{public_id:str}"): {"reception"},
     ("POST", "/staff/reception/cases/{public_id:str}/upload"): {"reception"},
     ("POST", "/staff/reception/cases/{public_id:str}/remove"): {"reception"},

@@ -23,6 +23,29 @@ def _banner(url: str) -> None:
     print("=" * 72 + "\n", flush=True)
 
 
+def _quiet_server_class():
+    import contextlib
+    import signal
+
+    import uvicorn
+
+    class QuietServer(uvicorn.Server):
+        """Ctrl-C stops the server in order (lifespan shutdown: the PDF pool closes) and returns, so the S3
+        server is stopped next. uvicorn's own handler re-raises the signal afterwards, which interrupts
+        the rest of the shutdown with a traceback."""
+
+        @contextlib.contextmanager
+        def capture_signals(self):
+            previous = {sig: signal.signal(sig, self.handle_exit) for sig in (signal.SIGINT, signal.SIGTERM)}
+            try:
+                yield
+            finally:
+                for sig, handler in previous.items():
+                    signal.signal(sig, handler)
+
+    return QuietServer
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
@@ -54,7 +77,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
         app = create_app(settings)
         _banner(settings.public_base_url)
-        uvicorn.run(app, host=args.host, port=args.port, log_level="warning", access_log=False)
+        _quiet_server_class()(uvicorn.Config(app, host=args.host, port=args.port, log_level="warning",
+                                    access_log=False)).run()
     finally:
         if s3 is not None:
             print("正在停止本地 S3 对象存储……", flush=True)

@@ -78,6 +78,14 @@ def render_pdf_sync(template_name: str, context: dict[str, Any]) -> bytes:
     return _html_to_pdf(render_html(template_name, context))
 
 
+def _ignore_interrupts() -> None:
+    """Ctrl-C reaches every process of the terminal's group: the parent shuts the pool down in order, so
+    the workers must not die mid-render with a traceback of their own."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 def _warm_up() -> int:
     _jinja_environment()
     return len(_html_to_pdf(_WARM_UP_HTML))
@@ -118,6 +126,7 @@ class DocumentRenderer:
             # spawn, not fork: forking a process that runs an event loop and threads (the web server)
             # copies locks held by other threads into the child.
             mp_context=multiprocessing.get_context("spawn"),
+            initializer=_ignore_interrupts,
         )
         # With spawn the pool starts workers on demand: max_workers tasks submitted at once start all of
         # them, and each loads WeasyPrint and the fonts before the first real document.

@@ -108,6 +108,9 @@ def cmd_seed(args: argparse.Namespace) -> int:
 
 
 def register(sub) -> None:
+    from portal import housekeeping
+
+    housekeeping.register(sub)
     p = sub.add_parser("serve", help="启动门户（本地 S3、SQLite、演示数据）")
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8000)

@@ -66,6 +66,10 @@ def _err(text: str) -> None:
 
 # --- benefits compute ------------------------------------------------------------------------------------------
 
+# casework.benefits.ClaimFacts field → the key of the cases file (../shared/cases/README.md)
+INPUT_KEYS = {"termination_kind": "termination", "benefits": "benefit"}
+
+
 def _amount(value: Any, where: str, field: str) -> Decimal:
     if not isinstance(value, str):
         raise MalformedInput(where, field, "金额应为带两位小数的字符串，例如 \"5000.00\"")
@@ -241,8 +245,10 @@ def compute_file(data: Any, source: str = "input") -> dict[str, Any]:
         try:
             assessment = compute(facts, params)
         except Refused as r:
-            entry.update({"status": "refused", **{k: None for k in RESULT_KEYS}, "lines": [],
-                          "error": r.to_dict()})
+            error = r.to_dict()
+            # name the field as the input file spells it (the engine's ClaimFacts names differ in places)
+            error["field"] = INPUT_KEYS.get(error["field"], error["field"])
+            entry.update({"status": "refused", **{k: None for k in RESULT_KEYS}, "lines": [], "error": error})
         else:
             entry.update({"status": "computed", **assessment.results(),
                           "lines": [ln.to_dict() for ln in assessment.lines], "error": None})

@@ -14,7 +14,7 @@ SCRIPT = Path(sys.executable).parent / "portal"
 RESULT_KEYS = ["id", "status", "personal_wage", "lump_sum", "monthly_allowance", "allowance_payer",
                "minimum_wage_topup", "monthly_paid", "care_levels", "medical_lump_sum", "lines", "error"]
 REFUSALS = {"P-12": ("parameter", "medical_months"), "P-13": ("field", "grade"),
-            "P-14": ("parameter", "average_wage"), "P-17": ("field", "wages"), "P-19": ("field", "termination_kind")}
+            "P-14": ("parameter", "average_wage"), "P-17": ("field", "wages"), "P-19": ("field", "termination")}
 
 
 def portal(*args):

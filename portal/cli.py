@@ -35,8 +35,29 @@ DEFAULT_APPRAISAL_DATE = dt.date(2024, 9, 20)     # → 伤残津贴 from 2024-1
 DEFAULT_CARE_DATE = DEFAULT_APPRAISAL_DATE        # → 生活护理费 from 2024-10
 DEFAULT_TERMINATION_DATE = dt.date(2025, 6, 30)
 
-# Hook for the database overlay (Xinjiang festival days, years loaded by staff); None = national calendar only.
-calendar_overlay_provider: Callable[[], CalendarOverlay | None] | None = None
+def _database_overlay() -> CalendarOverlay | None:
+    """The calendar staff keep (Xinjiang festival days, years loaded), used only when DATABASE_URL is set:
+    without it the command needs no server and no database (issue 4)."""
+    import os
+
+    url = os.environ.get("DATABASE_URL")
+    if not url:
+        return None
+    from sqlmodel import Session
+
+    from casework.database import make_engine
+    from casework.deadlines import overlay
+
+    engine = make_engine(url)
+    try:
+        with Session(engine) as session:
+            return overlay(session)
+    finally:
+        engine.dispose()
+
+
+# Where the calendar overlay comes from; None = the national calendar only.
+calendar_overlay_provider: Callable[[], CalendarOverlay | None] | None = _database_overlay
 
 RESULT_KEYS = ("personal_wage", "lump_sum", "monthly_allowance", "allowance_payer", "minimum_wage_topup",
                "monthly_paid", "care_levels", "medical_lump_sum")

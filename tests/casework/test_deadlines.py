@@ -120,3 +120,20 @@ def test_calendar_page(client, clean_calendar):
     assert r.status_code == 303
     page = client.get("/staff/calendar").text
     assert "2026年古尔邦节" in page and "2026" in page
+
+
+def test_the_command_line_uses_the_database_calendar_only_when_configured(db_url, engine, seeded, clean_calendar):
+    import os
+    import subprocess
+    import sys
+
+    with Session(engine) as s:
+        admin = s.exec(select(Account).where(Account.username == "canshu")).one()
+        deadlines.add_calendar_day(s, admin, date(2026, 3, 20), "off", "2026年肉孜节（测试数据）", "测试")
+        s.commit()
+    cmd = [sys.executable, "-m", "portal.cli", "calendar", "due", "2026-03-16"]
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    plain = subprocess.run(cmd, capture_output=True, text=True, env=env, check=True).stdout.strip()
+    overlaid = subprocess.run(cmd, capture_output=True, text=True, env={**env, "DATABASE_URL": db_url},
+                              check=True).stdout.strip()
+    assert (plain, overlaid) == ("2026-03-23", "2026-03-24")

@@ -63,6 +63,13 @@ class Account(SQLModel, table=True):
     failed_attempts: int = Field(default=0)
     locked_until: datetime | None = None
     created_at: datetime = Field(default_factory=utcnow)
+    # a temporary password set by an administrator or at a hall must be replaced at the next sign-in
+    # (casework.people); until then the account opens only the change-password page
+    must_change_password: bool = Field(default=False)
+    # workers (kind "worker"): the identity document the account was activated with (casework.people);
+    # a worker sees every case whose Case.id_number is this number
+    id_type: str | None = Field(default=None, max_length=20)
+    id_number: str | None = Field(default=None, max_length=40, index=True)
 
     def role_set(self) -> frozenset[str]:
         return frozenset(self.roles.split())

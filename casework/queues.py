@@ -28,7 +28,8 @@ def sees_all(session: Session, account: Account) -> bool:
 
 
 def visible(session: Session, account: Account):
-    query = select(Case)
+    # an individual's unsubmitted draft (casework.online) is nobody's work yet
+    query = select(Case).where(Case.status != "draft")
     if not sees_all(session, account):
         query = query.where(Case.office_id == account.office_id)
     return query

@@ -57,6 +57,7 @@ def refusal_of(exc: Exception) -> DomainError | None:
 
 # status → what the applicant and staff read
 STATUS_LABELS = {
+    "draft": "草稿，尚未提交",
     "reception": "现场受理，材料收取中",
     "reception_pending": "材料不齐，已一次性告知，待补齐",
     "initial_review": "已受理，待初审",
@@ -88,6 +89,13 @@ ACTIONS: dict[str, Action] = {
         # 6.2.1: an online submission is accepted by the system at once
         Action("accept_online", "线上申报，系统自动受理", frozenset({None}), "initial_review",
                frozenset({Role.EMPLOYER_AGENT, Role.WORKER}), clause="6.2.1"),
+        # 6.1.2.2: an individual keeps an online application of the medical lump sum as a draft (with its
+        # uploads) and finishes it later; a draft is the applicant's alone (staff queues never show it)
+        Action("save_draft", "保存申报草稿（个人）", frozenset({None}), "draft",
+               frozenset({Role.WORKER}), clause="6.1.2.2"),
+        # 6.2.1: the finished draft is submitted and accepted by the system at once
+        Action("submit_draft", "线上申报（个人），系统自动受理", frozenset({"draft"}), "initial_review",
+               frozenset({Role.WORKER}), clause="6.2.1"),
         # 6.2.2: a 受理 user opens the case at the counter and collects and scans the materials
         Action("open_onsite", "现场登记申请", frozenset({None}), "reception",
                frozenset({Role.RECEPTION}), clause="6.2.2"),
@@ -173,7 +181,18 @@ def _check_scope(case: Case, actor: Actor) -> None:
             raise NotPermitted("只能办理本单位的申报。")
         return
     if actor.role is Role.WORKER:
-        raise NotPermitted("个人线上申报尚未开放。")
+        # an individual acts only on the applications they made themselves (6.1.2.2): as the worker, about
+        # their own identity number; as a proxy (6.1.3.2 c), naming themselves as the proxy. They READ every
+        # case about them (portal), but an application the employer or the hall filed is not theirs to act on.
+        own_id = actor.account.id_number
+        if actor.account.kind != "worker" or not own_id or case.matter != "medical" or case.channel != "online":
+            raise NotPermitted("只能办理本人的线上申报。")
+        if case.submitted_by_id is not None and case.submitted_by_id != actor.id:
+            raise NotPermitted("只能办理本人的线上申报。")
+        kind = case.applicant_kind or "worker"
+        if not ((kind == "worker" and case.id_number == own_id) or (kind == "proxy" and case.proxy_id_number == own_id)):
+            raise NotPermitted("只能办理本人的线上申报。")
+        return
     if actor.office is None or actor.account.office_id != actor.office.id or case.office_id != actor.office.id:
         raise NotPermitted("该案件不属于您所在的经办机构。")
 
@@ -244,6 +263,10 @@ def transition(
     )
     session.add(record)
     session.flush()
+    # in-portal messages to the applicant (casework.messages): the one place every status change passes
+    from casework.messages import on_transition
+
+    on_transition(session, case, record)
     return record
 
 

@@ -30,7 +30,10 @@ from portal.staff.calendar import CalendarPages
 from portal.staff.queues import Queues
 from portal.staff.review import StaffReview
 from portal.staff.registers import Registers
-from portal.web import NotSignedIn, Services, provide_db
+from portal.public.account import AccountPages
+from portal.public.worker import WorkerPages
+from portal.staff.admin import AdminPages, AgentPages, WorkerDesk
+from portal.web import MustChangePassword, NotSignedIn, Services, provide_db
 
 HERE = Path(__file__).resolve().parent
 log = logging.getLogger("portal")
@@ -102,6 +105,12 @@ def create_app(settings: Settings | None = None, *, store=None, renderer=None) -
             return Response(content="", status_code=200, headers={"HX-Redirect": f"/login?next={request.url.path}"})
         return Redirect(path=f"/login?next={request.url.path}", status_code=303)
 
+    def must_change_password(request: Request, exc: MustChangePassword) -> Response:
+        # a temporary password (casework.people) opens only the change-password page
+        if request.headers.get("hx-request") == "true":
+            return Response(content="", status_code=200, headers={"HX-Redirect": "/account/password"})
+        return Redirect(path="/account/password", status_code=303)
+
     def http_error(request: Request, exc: HTTPException) -> Response:
         status = exc.status_code
         if request.url.path.startswith("/api/"):
@@ -127,7 +136,7 @@ def create_app(settings: Settings | None = None, *, store=None, renderer=None) -
     app = Litestar(
         route_handlers=[
             PublicPages, EmployerApplication, StaffReview, Queues, Downloads, CalendarPages, ParameterAdmin, Retirement, Registers,
-            Reception,
+            Reception, AccountPages, WorkerPages, AdminPages, AgentPages, WorkerDesk,
             create_static_files_router(path="/static", directories=[HERE / "static"], name="static"),
         ],
         dependencies={"db": Provide(provide_db)},
@@ -137,7 +146,8 @@ def create_app(settings: Settings | None = None, *, store=None, renderer=None) -
         csrf_config=CSRFConfig(secret=settings.secret, cookie_secure=settings.secure_cookies,
                                cookie_samesite="lax", cookie_httponly=False),
         after_request=add_security_headers,
-        exception_handlers={NotSignedIn: not_signed_in, HTTPException: http_error, 500: server_error},
+        exception_handlers={NotSignedIn: not_signed_in, MustChangePassword: must_change_password,
+                            HTTPException: http_error, 500: server_error},
         debug=settings.debug,
     )
     app.state.services = svc

@@ -42,6 +42,12 @@ ACCOUNTS = [
     ("guanli", "郑管理员（演示）", [Role.ADMIN], "652300", None),
 ]
 
+# individual accounts (kind "worker", casework.people): username = identity number; in real use they are
+# activated with a one-time code given at a hall. The demo worker is the worker of the demo application.
+WORKERS = [
+    ("652301199003075216", "买买提·吐尔逊", "居民身份证"),
+]
+
 DEMO_SOURCE = "演示数据：非正式标准，正式使用前须由参数管理员录入官方文件"
 MINIMUM_WAGE_TIERS = {  # [practice, unverified] tiers (RULES.md 4) — demo only
     "652301": "1900.00", "652302": "1900.00", "652323": "1700.00", "652324": "1700.00",
@@ -113,6 +119,9 @@ def seed(session: Session, hasher: Hasher) -> bool:
             office_id=offices[office_code].id if office_code else None,
             employer_id=employers[employer_index].id if employer_index is not None else None,
         ))
+    for id_number, name, id_type in WORKERS:
+        session.add(Account(username=id_number, display_name=name, password_hash=hashed, kind="worker",
+                            roles=Role.WORKER.value, id_type=id_type, id_number=id_number))
     seed_parameters(session)
     seed_registers(session)
     session.flush()
@@ -120,4 +129,4 @@ def seed(session: Session, hasher: Hasher) -> bool:
 
 
 def describe_accounts() -> list[tuple[str, str]]:
-    return [(u, n) for u, n, *_ in ACCOUNTS]
+    return [(u, n) for u, n, *_ in ACCOUNTS] + [(i, f"{n}（演示工伤职工，个人账户）") for i, n, _ in WORKERS]

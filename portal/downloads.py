@@ -10,6 +10,7 @@ from litestar.response import Response
 from sqlmodel import Session, select
 
 from casework.models import Case, Document, Office
+from casework.people import employer_sees, worker_sees
 from casework.roles import PREFECTURE_CODE, STAFF_ROLES, Role
 from portal.web import Db, content_disposition, require, services
 
@@ -18,7 +19,7 @@ def may_read(db: Db, account, case: Case | None) -> bool:
     if case is None:
         return False
     roles = account.role_set()
-    if Role.EMPLOYER_AGENT.value in roles and account.employer_id == case.employer_id:
+    if employer_sees(account, case) or worker_sees(account, case):
         return True
     if roles & {r.value for r in STAFF_ROLES}:
         office = db.get(Office, account.office_id) if account.office_id else None

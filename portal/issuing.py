@@ -114,7 +114,8 @@ def _common(db: Session, case: Case, number: str, token: str, issued_at: datetim
     employer = db.get(Employer, case.employer_id) if case.employer_id else None
     applicant = {"employer_name": employer.name if employer else case.worker_name,
                  "uscc": employer.uscc if employer else ""}
-    if case.channel == "onsite":
+    if case.channel == "onsite" or case.applicant_kind:
+        # an individual's own application (on-site, or online: casework.online) names the person, not the employer
         applicant = onsite_applicant(case)
     return {
         "number": number, "issued_on": fmt_date(beijing_date(issued_at)), "office": office.name if office else "",
@@ -123,7 +124,7 @@ def _common(db: Session, case: Case, number: str, token: str, issued_at: datetim
         "case_number": case.number or "", "matter_name": matter_name(case),
         "applicant": applicant,
         "worker": {"name_masked": mask_name(case.worker_name), "id_masked": mask_id(case.id_number)},
-        "follow_up": (f"登录本平台“本单位申报”查看办理进度（{services.settings.public_base_url}），"
+        "follow_up": (f"登录本平台“{'我的申报' if case.applicant_kind else '本单位申报'}”查看办理进度（{services.settings.public_base_url}），"
                       f"或致电 {office.phone if office and office.phone else '12333'}。"),
     }
 
@@ -168,6 +169,17 @@ def receipt_context(db: Session, case: Case, number: str, token: str, issued_at:
             {"label": "待遇领取账户", "value": f"{case.bank_name} {mask_account(case.bank_account)}"},
         ],
     )
+    if case.matter == "medical":
+        # an individual's online application (casework.online): termination instead of wages, and the files
+        from casework import materials
+
+        by_item = materials.files_by_item(db, case)
+        ctx["received"] = [r for r in ctx["received"] if r["label"] != "受伤前缴费工资"] + [
+            {"label": "劳动关系解除或终止", "value": f"{fmt_date(case.termination_date)}，"
+                                                    f"{TERMINATION_KINDS.get(case.termination_kind or '', '')}"},
+            {"label": "原用人单位", "value": f"{case.former_employer_name or ''}（{case.former_employer_uscc or ''}）"},
+        ] + [{"label": f"上传材料：{i.name}", "value": f"{len(by_item.get(i.id, []))} 个文件"}
+             for i in materials.case_checklist(db, case)]
     return ctx
 
 
@@ -176,7 +188,7 @@ def notice_context(db: Session, case: Case, number: str, token: str, issued_at: 
     ctx = _common(db, case, number, token, issued_at, services)
     ctx.update(submitted_on=fmt_date(beijing_date(case.accepted_at)) if case.accepted_at else "",
                items=case.defects or [], channel="online" if case.channel == "online" else "onsite",
-               how=("请登录本平台，在“本单位申报”中打开该申报，按本告知书补正全部内容后重新提交；"
+               how=(f"请登录本平台，在“{'我的申报' if case.applicant_kind else '本单位申报'}”中打开该申报，按本告知书补正全部内容后重新提交；"
                     "重新提交后系统自动受理，重新计算办结时限。"))
     if case.channel == "onsite":
         # 6.2.2 b: not accepted yet; the return visit continues the same record (no new registration)

@@ -45,6 +45,8 @@ class Settings:
     argon2_time_cost: int = 3
     argon2_memory_kib: int = 65536
     pdf_workers: int = 1
+    # a worker's one-time activation code (casework.people) expires after this many days
+    activation_code_days: int = 7
     # scanned materials (portal.uploads): per file and per catalogue item
     upload_max_file_bytes: int = 50 * 1024 * 1024
     upload_max_files_per_item: int = 20
@@ -65,6 +67,7 @@ class Settings:
             public_base_url=env.get("PORTAL_BASE_URL", "http://127.0.0.1:8000").rstrip("/"),
             secure_cookies=env.get("PORTAL_SECURE_COOKIES", "0") == "1",
             pdf_workers=int(env.get("PORTAL_PDF_WORKERS", "1")),
+            activation_code_days=int(env.get("PORTAL_ACTIVATION_CODE_DAYS", "7")),
             upload_max_file_bytes=int(env.get("PORTAL_UPLOAD_MAX_FILE_BYTES", str(50 * 1024 * 1024))),
             upload_max_files_per_item=int(env.get("PORTAL_UPLOAD_MAX_FILES_PER_ITEM", "20")),
             debug=env.get("PORTAL_DEBUG", "0") == "1",

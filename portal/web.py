@@ -57,6 +57,12 @@ class Forbidden(HTTPException):
     status_code = 403
 
 
+class MustChangePassword(HTTPException):
+    """A temporary password (casework.people) opens only the change-password page until replaced."""
+
+    status_code = 303
+
+
 def current_account(request: Request, db: Session) -> Account | None:
     if "account" in request.scope.get("state", {}):
         return request.scope["state"]["account"]
@@ -75,6 +81,8 @@ def require(request: Request, db: Session, *roles: Role) -> Account:
     account = current_account(request, db)
     if account is None:
         raise NotSignedIn(detail="请先登录。")
+    if account.must_change_password and request.url.path != "/account/password":
+        raise MustChangePassword(detail="请先修改临时密码。")
     held = account.role_set()
     if roles and not any(r.value in held for r in roles):
         raise Forbidden(detail="您的账户无权访问该页面。")
@@ -96,6 +104,10 @@ def page(request: Request, db: Session, template: str, status_code: int = 200, *
     context.setdefault("roles", account.role_set() if account else frozenset())
     context.setdefault("is_htmx", request.headers.get("hx-request") == "true")
     context.setdefault("queue_counts", queue_counts(db, account) if account and account.kind == "staff" else [])
+    if account and account.kind != "staff" and "unread" not in context:
+        from casework.messages import unread_count
+
+        context["unread"] = unread_count(db, account)
     return Template(template_name=template, context=context, status_code=status_code)
 
 

@@ -13,6 +13,7 @@ from casework.applications import (FIELDS, ID_TYPES, RETIREMENT_GROUPS, parse_ap
                                    submit_online, withdraw)
 from casework.benefits import CareLevel
 from casework.models import Case
+from casework.people import employer_sees
 from casework.review import documents_of
 from casework.roles import Role
 from casework.transitions import Conflict, DomainError
@@ -40,6 +41,7 @@ class EmployerApplication(Controller):
         account = require(request, db, Role.EMPLOYER_AGENT)
         cases = db.exec(select(Case).where(Case.employer_id == account.employer_id)
                         .order_by(Case.created_at.desc())).all()
+        cases = [c for c in cases if employer_sees(account, c)]
         return page(request, db, "public/my_cases.html", cases=cases)
 
     @get("/apply", name="apply", sync_to_thread=True)
@@ -69,7 +71,7 @@ class EmployerApplication(Controller):
         account = require(request, db, Role.EMPLOYER_AGENT)
         case = db.exec(select(Case).where(Case.public_id == public_id)).first()
         # another employer's case answers exactly like a missing one: nothing to learn from the URL
-        if case is None or case.employer_id != account.employer_id:
+        if case is None or not employer_sees(account, case):
             raise NotFoundException()
         return account, case
 

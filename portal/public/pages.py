@@ -23,8 +23,12 @@ FormBody = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENC
 def home_for(account) -> str:
     """Where a person lands after signing in: the work of their first role."""
     roles = account.role_set()
+    if account.must_change_password:
+        return "/account/password"
     if Role.EMPLOYER_AGENT.value in roles:
         return "/my/cases"
+    if Role.WORKER.value in roles:
+        return "/me/cases"
     if Role.INITIAL_REVIEW.value in roles:
         return "/staff/review"
     if Role.RECHECK.value in roles:
@@ -45,8 +49,10 @@ class PublicPages(Controller):
         return page(request, db, "public/home.html")
 
     @get("/login", name="login", sync_to_thread=True)
-    def login_form(self, request: Request, db: Db, next: FromQuery[str | None] = None) -> Template:
-        return page(request, db, "public/login.html", next=_safe_next(next), form={}, error=None)
+    def login_form(self, request: Request, db: Db, next: FromQuery[str | None] = None,
+                   activated: FromQuery[int] = 0) -> Template:
+        return page(request, db, "public/login.html", next=_safe_next(next), form={}, error=None,
+                    activated=bool(activated))
 
     @post("/login", sync_to_thread=True)
     def login(self, request: Request, db: Db, data: FormBody) -> Response:

@@ -24,4 +24,15 @@ def case_extras(db: Session, case: Case) -> dict:
         "retirement_alert": view.alert,
         "retirement_event": view.event,
         "retirement_amounts": entitlements.amounts(view.event) if view.event else None,
+        # an individual's online application (casework.online): the scans they uploaded, read at initial review
+        "online_files": _online_files(db, case),
     }
+
+
+def _online_files(db: Session, case: Case) -> list:
+    if case.channel != "online" or not case.applicant_kind:
+        return []
+    from casework import materials
+
+    by_item = materials.files_by_item(db, case)
+    return [(i, by_item.get(i.id, [])) for i in materials.case_checklist(db, case)]

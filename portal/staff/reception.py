@@ -29,13 +29,14 @@ from portal.web import Db, actor_for, content_disposition, current_account, page
 BASE = "/staff/reception"
 
 
-def _load(db: Session, account: Account, public_id: str) -> Case:
-    """A case of the receiver's own hall (the prefecture bureau sees all, RULES.md 11)."""
+def _load(db: Session, account: Account, public_id: str, *, online_too: bool = False) -> Case:
+    """A case of the receiver's own hall (the prefecture bureau sees all, RULES.md 11). `online_too`: the scans
+    of an individual's online application (casework.online) are read through the same file route."""
     case = db.exec(select(Case).where(Case.public_id == public_id)).first()
     office = db.get(Office, account.office_id) if account.office_id else None
     if case is None or office is None or (office.code != PREFECTURE_CODE and case.office_id != office.id):
         raise NotFoundException()
-    if case.channel != "onsite":
+    if case.channel != "onsite" and not (online_too and case.status != "draft"):
         raise NotFoundException()
     return case
 
@@ -231,7 +232,7 @@ class Reception(Controller):
     def file(self, request: Request, db: Db, public_id: FromPath[str], id: FromQuery[int] = 0) -> Stream:
         """A scan, for the staff of the case's hall (reviewers read the materials here); never public."""
         account = require(request, db, *STAFF_ROLES)
-        case = _load(db, account, public_id)
+        case = _load(db, account, public_id, online_too=True)
         try:
             row = materials.file_of_case(db, case, id, purpose=None)
         except DomainError:

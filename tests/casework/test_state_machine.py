@@ -16,10 +16,10 @@ from casework.roles import Role
 from casework.transitions import ACTIONS, Actor, Conflict, DomainError, refusal_of, transition
 from sqlalchemy.exc import OperationalError
 
-STATES = ["reception", "reception_pending", "initial_review", "incomplete", "audit", "recheck", "approved", "rejected",
+STATES = ["draft", "reception", "reception_pending", "initial_review", "incomplete", "audit", "recheck", "approved", "rejected",
           "withdrawn"]
 ROLES = [Role.EMPLOYER_AGENT, Role.RECEPTION, Role.INITIAL_REVIEW, Role.RECHECK, Role.AUDITOR, Role.CHIEF,
-         Role.FINANCE, Role.ADMIN]
+         Role.FINANCE, Role.ADMIN, Role.WORKER]
 
 # (from state, action, role): the only combinations the standard allows
 ALLOWED = {
@@ -40,17 +40,20 @@ ALLOWED = {
     ("reception_pending", "accept_onsite", Role.RECEPTION),  # the return visit continues the same record
     ("reception", "notify_missing_onsite", Role.RECEPTION),  # 6.2.2 b
     ("reception_pending", "notify_missing_onsite", Role.RECEPTION),
+    # an individual's own online draft of the medical lump sum (casework.online; make_case builds it so); the
+    # worker acts on no employer-filed case (resubmit/withdraw by Role.WORKER are refused on them above)
+    ("draft", "submit_draft", Role.WORKER),  # 6.2.1
 }
 TARGETS = {"initial_approve": "recheck", "initial_reject": "rejected", "initial_incomplete": "incomplete",
            "audit_request": "audit", "audit_outcome": "initial_review", "resubmit": "initial_review",
            "recheck_approve": "approved", "recheck_return": "initial_review", "withdraw": "withdrawn",
            "reopen_correction": "initial_review", "accept_onsite": "initial_review",
-           "notify_missing_onsite": "reception_pending"}
+           "notify_missing_onsite": "reception_pending", "submit_draft": "initial_review"}
 
 
 def test_the_table_names_every_action_of_the_code():
     # the two actions that start a case (from no state) are tested where cases are opened
-    assert set(ACTIONS) - {"accept_online", "open_onsite"} == set(TARGETS)
+    assert set(ACTIONS) - {"accept_online", "open_onsite", "save_draft"} == set(TARGETS)
     for name, target in TARGETS.items():
         assert ACTIONS[name].target == target
 
@@ -69,8 +72,9 @@ def people(engine, seeded):
             acc = s.exec(select(Account).where(Account.username == name)).first()
             if acc is None:
                 acc = Account(username=name, display_name=f"状态机测试 {role.label}", password_hash="x",
-                              kind="employer" if role is Role.EMPLOYER_AGENT else "staff", roles=role.value,
-                              office_id=None if role is Role.EMPLOYER_AGENT else office.id,
+                              kind={Role.EMPLOYER_AGENT: "employer", Role.WORKER: "worker"}.get(role, "staff"),
+                              roles=role.value, id_number="652301199003075216" if role is Role.WORKER else None,
+                              office_id=None if role in (Role.EMPLOYER_AGENT, Role.WORKER) else office.id,
                               employer_id=employer.id if role is Role.EMPLOYER_AGENT else None)
                 s.add(acc)
                 s.commit()
@@ -86,6 +90,9 @@ def make_case(s: Session, people, status: str) -> Case:
                 recognition_number="R", recognition_date=date(2025, 4, 1), appraisal_number="A",
                 appraisal_date=date(2025, 5, 1), grade=9, wages_fen=[500000], bank_name="B",
                 bank_account="6222020200112233445")
+    if status == "draft":
+        case.matter, case.applicant_kind = "medical", "worker"
+        case.submitted_by_id = people["accounts"][Role.WORKER].id
     s.add(case)
     s.commit()
     return case

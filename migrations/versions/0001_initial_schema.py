@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-12-03 14:17:34.347457
+Create Date: 2026-12-03 14:31:25.172231
 """
 from alembic import op
 import sqlalchemy as sa

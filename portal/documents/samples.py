@@ -207,7 +207,8 @@ SAMPLE_APPROVAL_CONTEXT_GRADE4["legal_basis"] = (
 # 受理回执 of an online submission (standard 6.2.1): the applicant is the employer; the worker is masked
 # (RULES.md section 8) because the receipt travels with the employer's copy of the case.
 SAMPLE_RECEIPT_CONTEXT: dict[str, Any] = {
-    "number": "SL-652301-2024-004518",
+    "number": "HZ202465230100012",
+    "case_number": "SL202465230104518",
     "matter_name": "一次性伤残补助金、生活护理费申领",
     "applicant": {"employer_name": "昌吉市天山建材有限责任公司", "uscc": "91652301MA78K3P2XH"},
     "worker": {"name_masked": "张**", "id_masked": "652301********3017"},

@@ -206,7 +206,8 @@ def test_receipt_prints_its_fields(rendered):
     c = SAMPLE_RECEIPT_CONTEXT
     lines = layout_lines(rendered["receipt"])
     for label, value in [
-        ("受理编号", c["number"]),
+        ("受理编号", c["case_number"]),
+        ("回执编号", c["number"]),
         ("事项名称", c["matter_name"]),
         ("申请单位", c["applicant"]["employer_name"]),
         ("统一社会信用代码", c["applicant"]["uscc"]),

@@ -207,7 +207,6 @@ def test_receipt_prints_its_fields(rendered):
     lines = layout_lines(rendered["receipt"])
     for label, value in [
         ("受理编号", c["case_number"]),
-        ("回执编号", c["number"]),
         ("事项名称", c["matter_name"]),
         ("申请单位", c["applicant"]["employer_name"]),
         ("统一社会信用代码", c["applicant"]["uscc"]),
@@ -222,6 +221,7 @@ def test_receipt_prints_its_fields(rendered):
     for index, item in enumerate(c["received"], start=1):
         assert_on_one_line(lines, str(index), item["label"] + item["value"])
     text = _squash(pdf_text(rendered["receipt"]))
+    assert "回执编号：" + c["number"] in text
     assert _squash(c["follow_up"]) in text
     assert "第1页/共1页" in text
     assert DEMO_BANNER not in text

@@ -15,7 +15,7 @@ from sqlmodel import Session, select
 from casework import deadlines
 from casework.benefits import Benefit, CareLevel
 from casework.clock import beijing_date, beijing_today
-from casework.identity import InvalidIdentity, parse_resident_id
+from casework.identity import InvalidIdentity, parse_resident_id, validate_document
 from casework.models import Case, Employer, Office, utcnow
 from casework.money import parse_amount, to_fen
 from casework.numbering import next_number
@@ -103,57 +103,93 @@ def _text(raw: dict, name: str, label: str, errors: dict, max_len: int) -> str:
     return text
 
 
-def parse_application(raw: dict[str, str], today: date | None = None) -> tuple[ApplicationData | None, dict[str, str]]:
-    today = today or beijing_today()
-    errors: dict[str, str] = {}
-
+def parse_worker(raw: dict[str, str], errors: dict[str, str], today: date) -> dict:
+    """The injured worker: identity document (sex and birth date derived from a resident ID and checked),
+    name, and the women's retirement group (RULES.md 5, 7). Shared by every application form."""
     id_type = (raw.get("id_type") or "居民身份证").strip()
-    if id_type not in ID_TYPES:
-        errors["id_type"] = "请选择有效身份证件类型。"
     id_number = (raw.get("id_number") or "").strip().upper()
     sex = (raw.get("sex") or "").strip()
     birth: date | None = None
-    if not id_number:
+    if id_type not in ID_TYPES:
+        errors["id_type"] = "请选择有效身份证件类型。"
+    elif not id_number:
         errors["id_number"] = "请填写证件号码。"
     elif id_type == "居民身份证":
         try:
             rid = parse_resident_id(id_number)
-            id_number, birth, derived_sex = rid.number, rid.birth_date, rid.sex
-            if sex and sex != derived_sex:
+            id_number, birth = rid.number, rid.birth_date
+            if sex and sex != rid.sex:
                 errors["sex"] = "性别与身份证号码不符（身份证第17位奇数为男、偶数为女）。"
-            sex = derived_sex
+            sex = rid.sex
         except InvalidIdentity as exc:
             errors["id_number"] = str(exc.args[0] if exc.args else exc)
     else:
-        if not (4 <= len(id_number) <= 30) or not id_number.replace("-", "").isalnum():
-            errors["id_number"] = "证件号码格式不正确。"
+        try:
+            id_number = validate_document(id_type, id_number)
+        except InvalidIdentity as exc:
+            errors["id_number"] = str(exc.args[0] if exc.args else exc)
         if sex not in ("male", "female"):
             errors["sex"] = "请选择性别。"
         birth = _date(raw, "birth_date", "出生日期", errors, today)
-
     worker_name = _text(raw, "worker_name", "职工姓名", errors, 40)
-
     group = (raw.get("retirement_group") or "").strip()
     if sex == "male":
         group = "man"
-    elif sex == "female":
-        if group not in RETIREMENT_GROUPS:
-            errors["retirement_group"] = "女职工请选择原法定退休年龄（50周岁或55周岁），用于计算法定退休时间。"
+    elif sex == "female" and group not in RETIREMENT_GROUPS:
+        errors["retirement_group"] = "女职工请选择原法定退休年龄（50周岁或55周岁），用于计算法定退休时间。"
+    return {"id_type": id_type, "id_number": id_number, "worker_name": worker_name, "sex": sex,
+            "birth_date": birth, "retirement_group": group}
 
-    injury = _date(raw, "injury_date", "受伤日期", errors, today)
-    recognition_number = _text(raw, "recognition_number", "工伤认定决定书编号", errors, 60)
-    recognition_date = _date(raw, "recognition_date", "工伤认定决定日期", errors, today)
-    appraisal_number = _text(raw, "appraisal_number", "劳动能力鉴定结论编号", errors, 60)
-    appraisal_date = _date(raw, "appraisal_date", "劳动能力鉴定结论日期", errors, today)
 
+def parse_decisions(raw: dict[str, str], errors: dict[str, str], today: date) -> dict:
+    """The injury date, the 工伤认定 decision, the 劳动能力鉴定 conclusion and its grade."""
+    out = {
+        "injury_date": _date(raw, "injury_date", "受伤日期", errors, today),
+        "recognition_number": _text(raw, "recognition_number", "工伤认定决定书编号", errors, 60),
+        "recognition_date": _date(raw, "recognition_date", "工伤认定决定日期", errors, today),
+        "appraisal_number": _text(raw, "appraisal_number", "劳动能力鉴定结论编号", errors, 60),
+        "appraisal_date": _date(raw, "appraisal_date", "劳动能力鉴定结论日期", errors, today),
+        "grade": 0,
+    }
     grade_text = (raw.get("grade") or "").strip()
-    grade = 0
     if not grade_text:
         errors["grade"] = "请选择伤残等级。"
     elif not grade_text.isdigit() or not 1 <= int(grade_text) <= 10:
         errors["grade"] = "伤残等级应为一级至十级（1–10）。"
     else:
-        grade = int(grade_text)
+        out["grade"] = int(grade_text)
+    return out
+
+
+def check_dates(worker: dict, decisions: dict, errors: dict[str, str],
+                later: list[tuple[str, date | None, str]]) -> None:
+    """Born before the injury; every decision on or after it."""
+    birth, injury = worker["birth_date"], decisions["injury_date"]
+    if birth and injury and birth >= injury:
+        errors["birth_date" if worker["id_type"] != "居民身份证" else "id_number"] = "出生日期应早于受伤日期。"
+    if injury:
+        for name, value, label in [("recognition_date", decisions["recognition_date"], "工伤认定决定日期"),
+                                   ("appraisal_date", decisions["appraisal_date"], "劳动能力鉴定结论日期"), *later]:
+            if value and value < injury and name not in errors:
+                errors[name] = f"{label}不能早于受伤日期（{injury.isoformat()}）。"
+
+
+def parse_bank(raw: dict[str, str], errors: dict[str, str]) -> dict:
+    """The payee's account: the bank and the account number (digits)."""
+    bank_name = _text(raw, "bank_name", "开户银行", errors, 60)
+    bank_account = (raw.get("bank_account") or "").replace(" ", "")
+    if not bank_account:
+        errors["bank_account"] = "请填写银行账号。"
+    elif not bank_account.isdigit() or not 8 <= len(bank_account) <= 32:
+        errors["bank_account"] = "银行账号应为8至32位数字。"
+    return {"bank_name": bank_name, "bank_account": bank_account}
+
+
+def parse_application(raw: dict[str, str], today: date | None = None) -> tuple[ApplicationData | None, dict[str, str]]:
+    today = today or beijing_today()
+    errors: dict[str, str] = {}
+    worker = parse_worker(raw, errors, today)
+    decisions = parse_decisions(raw, errors, today)
 
     care_level = (raw.get("care_level") or "").strip() or None
     care_date = _date(raw, "care_date", "生活护理等级鉴定日期", errors, today, required=False)
@@ -163,17 +199,7 @@ def parse_application(raw: dict[str, str], today: date | None = None) -> tuple[A
         errors["care_date"] = "已选择生活护理等级，请填写护理等级鉴定日期。"
     if care_date and not care_level:
         errors["care_level"] = "已填写护理等级鉴定日期，请选择生活护理等级。"
-
-    if birth and injury and birth >= injury:
-        errors["birth_date" if id_type != "居民身份证" else "id_number"] = "出生日期应早于受伤日期。"
-    if injury:
-        for name, value, label in [
-            ("recognition_date", recognition_date, "工伤认定决定日期"),
-            ("appraisal_date", appraisal_date, "劳动能力鉴定结论日期"),
-            ("care_date", care_date, "生活护理等级鉴定日期"),
-        ]:
-            if value and value < injury and name not in errors:
-                errors[name] = f"{label}不能早于受伤日期（{injury.isoformat()}）。"
+    check_dates(worker, decisions, errors, [("care_date", care_date, "生活护理等级鉴定日期")])
 
     wages: list[int] = []
     for i, name in enumerate(WAGE_FIELDS, start=1):
@@ -192,23 +218,12 @@ def parse_application(raw: dict[str, str], today: date | None = None) -> tuple[A
     if not wages and not any(n in errors for n in WAGE_FIELDS):
         errors["wage_1"] = "请至少填写一个月的缴费工资（受伤前12个月内实际缴费的月份）。"
 
-    bank_name = _text(raw, "bank_name", "开户银行", errors, 60)
-    bank_account = (raw.get("bank_account") or "").replace(" ", "")
-    if not bank_account:
-        errors["bank_account"] = "请填写银行账号。"
-    elif not bank_account.isdigit() or not 8 <= len(bank_account) <= 32:
-        errors["bank_account"] = "银行账号应为8至32位数字。"
+    bank = parse_bank(raw, errors)
 
     if errors:
         return None, errors
-    assert birth and injury and recognition_date and appraisal_date
-    return ApplicationData(
-        id_type=id_type, id_number=id_number, worker_name=worker_name, sex=sex, birth_date=birth,
-        retirement_group=group, injury_date=injury, recognition_number=recognition_number,
-        recognition_date=recognition_date, appraisal_number=appraisal_number, appraisal_date=appraisal_date,
-        grade=grade, care_level=care_level, care_date=care_date, wages_fen=tuple(wages),
-        bank_name=bank_name, bank_account=bank_account,
-    ), {}
+    return ApplicationData(**worker, **decisions, care_level=care_level, care_date=care_date,
+                           wages_fen=tuple(wages), **bank), {}
 
 
 def office_for_county(session: Session, county: str) -> Office:

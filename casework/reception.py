@@ -21,10 +21,11 @@ from sqlalchemy import update
 from sqlmodel import Column, Field, JSON, Session, SQLModel, col, select
 
 from casework import deadlines, materials
-from casework.applications import ID_TYPES, RETIREMENT_GROUPS, _date, _note_due, _text
+from casework.applications import (ID_TYPES, _date, _note_due, _text, check_dates, parse_bank, parse_decisions,
+                                   parse_worker)
 from casework.benefits import TERMINATION_KINDS, TERMINATION_LABELS, Benefit
 from casework.clock import beijing_date, beijing_today
-from casework.identity import InvalidIdentity, parse_resident_id, validate_document, validate_uscc
+from casework.identity import InvalidIdentity, validate_document, validate_uscc
 from casework.models import Case, Employer, utcnow
 from casework.numbering import next_number
 from casework.review import Issuer, issue_document
@@ -107,37 +108,8 @@ def parse_counter(raw: dict[str, str], today: date | None = None) -> tuple[Count
     if kind not in materials.APPLICANT_KINDS:
         errors["applicant_kind"] = "请选择申请人类型（职工本人、原用人单位或委托代理人）。"
 
-    id_type = (raw.get("id_type") or "居民身份证").strip()
-    id_number = (raw.get("id_number") or "").strip().upper()
-    sex = (raw.get("sex") or "").strip()
-    birth: date | None = None
-    if id_type not in ID_TYPES:
-        errors["id_type"] = "请选择有效身份证件类型。"
-    elif not id_number:
-        errors["id_number"] = "请填写证件号码。"
-    elif id_type == "居民身份证":
-        try:
-            rid = parse_resident_id(id_number)
-            id_number, birth = rid.number, rid.birth_date
-            if sex and sex != rid.sex:
-                errors["sex"] = "性别与身份证号码不符（身份证第17位奇数为男、偶数为女）。"
-            sex = rid.sex
-        except InvalidIdentity as exc:
-            errors["id_number"] = str(exc.args[0] if exc.args else exc)
-    else:
-        try:
-            id_number = validate_document(id_type, id_number)
-        except InvalidIdentity as exc:
-            errors["id_number"] = str(exc.args[0] if exc.args else exc)
-        if sex not in ("male", "female"):
-            errors["sex"] = "请选择性别。"
-        birth = _date(raw, "birth_date", "出生日期", errors, today)
-    worker_name = _text(raw, "worker_name", "职工姓名", errors, 40)
-    group = (raw.get("retirement_group") or "").strip()
-    if sex == "male":
-        group = "man"
-    elif sex == "female" and group not in RETIREMENT_GROUPS:
-        errors["retirement_group"] = "女职工请选择原法定退休年龄（50周岁或55周岁）。"
+    worker = parse_worker(raw, errors, today)
+    id_type, id_number = worker["id_type"], worker["id_number"]
 
     phone = re.sub(r"\s", "", raw.get("contact_phone") or "")
     if not phone:
@@ -158,19 +130,8 @@ def parse_counter(raw: dict[str, str], today: date | None = None) -> tuple[Count
     if county not in COUNTY_NAMES:
         errors["employer_county"] = "请选择原用人单位参保所在县市。"
 
-    injury = _date(raw, "injury_date", "受伤日期", errors, today)
-    recognition_number = _text(raw, "recognition_number", "工伤认定决定书编号", errors, 60)
-    recognition_date = _date(raw, "recognition_date", "工伤认定决定日期", errors, today)
-    appraisal_number = _text(raw, "appraisal_number", "劳动能力鉴定结论编号", errors, 60)
-    appraisal_date = _date(raw, "appraisal_date", "劳动能力鉴定结论日期", errors, today)
-    grade_text = (raw.get("grade") or "").strip()
-    grade = 0
-    if not grade_text:
-        errors["grade"] = "请选择伤残等级。"
-    elif not grade_text.isdigit() or not 1 <= int(grade_text) <= 10:
-        errors["grade"] = "伤残等级应为一级至十级（1–10）。"
-    else:
-        grade = int(grade_text)
+    decisions = parse_decisions(raw, errors, today)
+    grade = decisions["grade"]
     ended = _date(raw, "termination_date", "劳动关系解除或终止日期", errors, today)
     termination = (raw.get("termination_kind") or "").strip()
     if termination not in TERMINATION_KINDS:
@@ -179,21 +140,9 @@ def parse_counter(raw: dict[str, str], today: date | None = None) -> tuple[Count
         refusal = grade_refusal(grade, termination)
         if refusal and refusal[0] not in errors:
             errors[refusal[0]] = refusal[1]
-    if birth and injury and birth >= injury:
-        errors["birth_date" if id_type != "居民身份证" else "id_number"] = "出生日期应早于受伤日期。"
-    if injury:
-        for name, value, label in [("recognition_date", recognition_date, "工伤认定决定日期"),
-                                   ("appraisal_date", appraisal_date, "劳动能力鉴定结论日期"),
-                                   ("termination_date", ended, "劳动关系解除或终止日期")]:
-            if value and value < injury and name not in errors:
-                errors[name] = f"{label}不能早于受伤日期（{injury.isoformat()}）。"
+    check_dates(worker, decisions, errors, [("termination_date", ended, "劳动关系解除或终止日期")])
 
-    bank_name = _text(raw, "bank_name", "开户银行", errors, 60)
-    bank_account = (raw.get("bank_account") or "").replace(" ", "")
-    if not bank_account:
-        errors["bank_account"] = "请填写银行账号。"
-    elif not bank_account.isdigit() or not 8 <= len(bank_account) <= 32:
-        errors["bank_account"] = "银行账号应为8至32位数字。"
+    bank = parse_bank(raw, errors)
 
     proxy_name = proxy_type = proxy_number = None
     if kind == "proxy":
@@ -214,14 +163,10 @@ def parse_counter(raw: dict[str, str], today: date | None = None) -> tuple[Count
 
     if errors:
         return None, errors
-    assert birth and injury and recognition_date and appraisal_date and ended
     return CounterData(
-        applicant_kind=kind, id_type=id_type, id_number=id_number, worker_name=worker_name, sex=sex,
-        birth_date=birth, retirement_group=group, contact_phone=phone, employer_name=employer_name,
-        employer_uscc=uscc, employer_county=county, injury_date=injury, recognition_number=recognition_number,
-        recognition_date=recognition_date, appraisal_number=appraisal_number, appraisal_date=appraisal_date,
-        grade=grade, termination_date=ended, termination_kind=termination, bank_name=bank_name,
-        bank_account=bank_account, proxy_name=proxy_name, proxy_id_type=proxy_type, proxy_id_number=proxy_number,
+        applicant_kind=kind, **worker, **decisions, **bank, contact_phone=phone, employer_name=employer_name,
+        employer_uscc=uscc, employer_county=county, termination_date=ended, termination_kind=termination,
+        proxy_name=proxy_name, proxy_id_type=proxy_type, proxy_id_number=proxy_number,
     ), {}
 
 

@@ -7,15 +7,17 @@ messages keyed by field, so the same rules serve the web form and, later, the in
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date, datetime
+from decimal import Decimal
 
 from sqlmodel import Session, select
 
 from casework import deadlines
 from casework.benefits import Benefit, CareLevel
 from casework.clock import beijing_date, beijing_today
-from casework.identity import InvalidIdentity, parse_resident_id, validate_document
+from casework.identity import InvalidIdentity, clean_text, parse_resident_id, valid_person_name, validate_document
 from casework.models import Case, Employer, Office, utcnow
 from casework.money import parse_amount, to_fen
 from casework.numbering import next_number
@@ -25,7 +27,9 @@ from casework.transitions import Actor, DomainError, audit, transition
 ID_TYPES = ["居民身份证", "护照", "港澳台居民居住证", "外国人永久居留身份证"]
 RETIREMENT_GROUPS = {"woman-50": "原法定退休年龄50周岁（女职工）", "woman-55": "原法定退休年龄55周岁（女干部）"}
 MAX_WAGE_MONTHS = 12
-WAGE_FIELDS = [f"wage_{i}" for i in range(1, MAX_WAGE_MONTHS + 1)]  # wage_1 = the month just before the injury
+WAGE_FIELDS = [f"wage_{i}" for i in range(1, MAX_WAGE_MONTHS + 1)]
+# a plausibility bound, not a rule of law: contribution wages are capped at 300 % of W, far below this
+MAX_MONTHLY_WAGE = Decimal("1000000")  # wage_1 = the month just before the injury
 FIELDS = [
     "id_type", "id_number", "worker_name", "sex", "birth_date", "retirement_group",
     "injury_date", "recognition_number", "recognition_date", "appraisal_number", "appraisal_date",
@@ -86,7 +90,13 @@ def _date(raw: dict, name: str, label: str, errors: dict, today: date, required:
     try:
         value = date.fromisoformat(text)
     except ValueError:
-        errors[name] = f"{label}格式不正确，请按“年-月-日”填写，例如 2025-03-07。"
+        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+            errors[name] = f"{label} {text} 不是有效日期（该月没有这一天），请核对。"
+        else:
+            errors[name] = f"{label}格式不正确，请按“年-月-日”填写，例如 2025-03-07。"
+        return None
+    if value.year < 1950:
+        errors[name] = f"{label}不能早于1950年，请核对。"
         return None
     if value > today:
         errors[name] = f"{label}不能晚于今天。"
@@ -95,7 +105,10 @@ def _date(raw: dict, name: str, label: str, errors: dict, today: date, required:
 
 
 def _text(raw: dict, name: str, label: str, errors: dict, max_len: int) -> str:
-    text = " ".join((raw.get(name) or "").split())
+    text = clean_text(raw.get(name) or "")
+    if text is None:
+        errors[name] = f"{label}含有不可见字符或控制字符（可能来自复制粘贴），请重新输入。"
+        return ""
     if not text:
         errors[name] = f"请填写{label}。"
     elif len(text) > max_len:
@@ -132,6 +145,8 @@ def parse_worker(raw: dict[str, str], errors: dict[str, str], today: date) -> di
             errors["sex"] = "请选择性别。"
         birth = _date(raw, "birth_date", "出生日期", errors, today)
     worker_name = _text(raw, "worker_name", "职工姓名", errors, 40)
+    if worker_name and "worker_name" not in errors and not valid_person_name(worker_name):
+        errors["worker_name"] = "职工姓名只能包含文字，以及少数民族或外国人姓名中的间隔号“·”、空格和连字符，请与证件一致。"
     group = (raw.get("retirement_group") or "").strip()
     if sex == "male":
         group = "man"
@@ -163,10 +178,17 @@ def parse_decisions(raw: dict[str, str], errors: dict[str, str], today: date) ->
 
 def check_dates(worker: dict, decisions: dict, errors: dict[str, str],
                 later: list[tuple[str, date | None, str]]) -> None:
-    """Born before the injury; every decision on or after it."""
+    """Born before the injury and of working age then; every decision on or after the injury, and the
+    appraisal after the recognition (the committee appraises a recognised injury)."""
     birth, injury = worker["birth_date"], decisions["injury_date"]
-    if birth and injury and birth >= injury:
-        errors["birth_date" if worker["id_type"] != "居民身份证" else "id_number"] = "出生日期应早于受伤日期。"
+    if birth and injury and "injury_date" not in errors:
+        if birth >= injury:
+            errors["injury_date"] = f"受伤日期应晚于出生日期（{birth.isoformat()}），请核对。"
+        elif (injury.year - birth.year - ((injury.month, injury.day) < (birth.month, birth.day))) < 16:
+            errors["injury_date"] = "按出生日期计算，受伤时未满16周岁，请核对证件号码、出生日期或受伤日期。"
+    recognised, appraised = decisions["recognition_date"], decisions["appraisal_date"]
+    if recognised and appraised and appraised < recognised and "appraisal_date" not in errors:
+        errors["appraisal_date"] = f"劳动能力鉴定结论日期不能早于工伤认定决定日期（{recognised.isoformat()}）。"
     if injury:
         for name, value, label in [("recognition_date", decisions["recognition_date"], "工伤认定决定日期"),
                                    ("appraisal_date", decisions["appraisal_date"], "劳动能力鉴定结论日期"), *later]:
@@ -213,6 +235,9 @@ def parse_application(raw: dict[str, str], today: date | None = None) -> tuple[A
             continue
         if amount <= 0:
             errors[name] = f"受伤前第{i}个月缴费工资应大于零；未缴费的月份请留空。"
+            continue
+        if amount > MAX_MONTHLY_WAGE:
+            errors[name] = f"受伤前第{i}个月缴费工资超出合理范围（每月不超过 {MAX_MONTHLY_WAGE:,} 元），请核对。"
             continue
         wages.append(to_fen(amount))
     if not wages and not any(n in errors for n in WAGE_FIELDS):

@@ -7,6 +7,7 @@ that one rule, tested once, governs what personal data can be seen.
 from __future__ import annotations
 
 import datetime as dt
+import unicodedata
 import re
 from dataclasses import dataclass
 from enum import Enum
@@ -66,6 +67,35 @@ def resident_id_check_char(first17: str) -> str:
     return _ID_CHECK[s % 11]
 
 
+# GB/T 2260 province-level codes (the first two digits of a resident ID; 71/81/82 for Taiwan, Hong Kong, Macao;
+# 83 on 港澳台居民居住证-based numbers is not a resident ID and is handled by validate_document)
+PROVINCE_CODES = frozenset("11 12 13 14 15 21 22 23 31 32 33 34 35 36 37 41 42 43 44 45 46 50 51 52 53 54 "
+                           "61 62 63 64 65 71 81 82".split())
+
+
+def clean_text(value: str) -> str | None:
+    """Typed text without invisible characters: None if it holds control or format characters (NUL, new
+    lines in a one-line field, right-to-left overrides, zero-width spaces), which can make one name print as
+    another on an official document."""
+    text = unicodedata.normalize("NFC", value)
+    if any(unicodedata.category(ch).startswith("C") for ch in text):
+        return None
+    return " ".join(text.split())
+
+
+def valid_person_name(name: str) -> bool:
+    """A person's name: letters (any script) with the separators names use — the middle dot of
+    transliterated names (买买提·吐尔逊), spaces, hyphens and full stops — and no combining marks that can
+    disguise one name as another."""
+    if not name or len(name) > 40:
+        return False
+    for ch in name:
+        cat = unicodedata.category(ch)
+        if not (cat.startswith("L") or ch in "·• -.'"):
+            return False
+    return True
+
+
 def parse_resident_id(s: str, today: dt.date | None = None) -> ResidentId:
     """Validate an 18-character resident ID and read its birth date and sex.
 
@@ -75,7 +105,8 @@ def parse_resident_id(s: str, today: dt.date | None = None) -> ResidentId:
     """
     if not isinstance(s, str):
         raise InvalidIdentity("身份证号码必须是文本")
-    number = s.strip().upper()
+    # full-width digits (１２３) and spaces typed by an input method are the same number
+    number = "".join(unicodedata.normalize("NFKC", s).split()).upper()
     if len(number) == 15 and _ASCII_DIGITS.match(number):
         raise InvalidIdentity("15位第一代身份证号码已不能用于新的申请，请使用18位居民身份证号码")
     if len(number) != 18:
@@ -91,6 +122,8 @@ def parse_resident_id(s: str, today: dt.date | None = None) -> ResidentId:
         raise InvalidIdentity(f"居民身份证号码中的出生日期 {body[6:14]} 不是有效日期") from None
     if birth.year < 1900 or (today is not None and birth > today):
         raise InvalidIdentity(f"居民身份证号码中的出生日期 {birth.isoformat()} 不合理")
+    if body[:2] not in PROVINCE_CODES:
+        raise InvalidIdentity(f"居民身份证号码前两位 {body[:2]} 不是有效的省级行政区划代码，请核对号码")
     if resident_id_check_char(body) != check:
         raise InvalidIdentity("居民身份证号码校验位不正确，请核对号码")
     sex = "male" if int(body[16]) % 2 == 1 else "female"

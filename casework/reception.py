@@ -25,7 +25,7 @@ from casework.applications import (ID_TYPES, _date, _note_due, _text, check_date
                                    parse_worker)
 from casework.benefits import TERMINATION_KINDS, TERMINATION_LABELS, Benefit
 from casework.clock import beijing_date, beijing_today
-from casework.identity import InvalidIdentity, validate_document, validate_uscc
+from casework.identity import InvalidIdentity, valid_person_name, validate_document, validate_uscc
 from casework.models import Case, Employer, utcnow
 from casework.numbering import next_number
 from casework.review import Issuer, issue_document
@@ -147,6 +147,8 @@ def parse_counter(raw: dict[str, str], today: date | None = None) -> tuple[Count
     proxy_name = proxy_type = proxy_number = None
     if kind == "proxy":
         proxy_name = _text(raw, "proxy_name", "受委托人姓名", errors, 40)
+        if proxy_name and "proxy_name" not in errors and not valid_person_name(proxy_name):
+            errors["proxy_name"] = "受委托人姓名只能包含文字，以及间隔号“·”、空格和连字符，请与证件一致。"
         proxy_type = (raw.get("proxy_id_type") or "居民身份证").strip()
         proxy_number = (raw.get("proxy_id_number") or "").strip().upper()
         if proxy_type not in ID_TYPES:

@@ -42,6 +42,8 @@ class InvalidTransition(DomainError):
     pass
 
 
+MAX_REASON = 2000  # the forms say so too; the server is what enforces it
+
 BUSY = "另一项操作正在同时处理该案件，您的操作未生效。请刷新页面查看最新状态后再操作。"
 
 
@@ -172,6 +174,8 @@ def check(case: Case, action_name: str, actor: Actor, *, reason: str | None = No
     _check_separation(case, action, actor)
     if action.needs_reason and not (reason and reason.strip()):
         raise DomainError(f"“{action.label}”必须注明原因。", field="reason")
+    if reason and len(reason) > MAX_REASON:
+        raise DomainError(f"原因不能超过{MAX_REASON}字（当前{len(reason)}字），请精简后提交。", field="reason")
     return action
 
 

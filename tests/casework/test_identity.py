@@ -10,6 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from casework.identity import (
+    PROVINCE_CODES,
     DOCUMENT_TYPES, NOTICE_SEARCHABLE_FIELDS, DocumentType, InvalidIdentity, has_check_char, mask, mask_account,
     mask_id, mask_name, mask_phone, parse_resident_id, resident_id_check_char, uscc_check_char, validate_document,
     validate_uscc,
@@ -55,10 +56,10 @@ def test_resident_id_messages():
         parse_resident_id("652301209003075216", today=dt.date(2025, 1, 1))
 
 
-@given(st.text(alphabet="0123456789", min_size=6, max_size=6), st.dates(dt.date(1900, 1, 1), dt.date(2024, 12, 31)),
-       st.text(alphabet="0123456789", min_size=3, max_size=3))
-def test_any_well_formed_id_round_trips(region, birth, seq):
-    body = region + birth.strftime("%Y%m%d") + seq
+@given(st.sampled_from(sorted(PROVINCE_CODES)), st.text(alphabet="0123456789", min_size=4, max_size=4),
+       st.dates(dt.date(1900, 1, 1), dt.date(2024, 12, 31)), st.text(alphabet="0123456789", min_size=3, max_size=3))
+def test_any_well_formed_id_round_trips(province, region, birth, seq):
+    body = province + region + birth.strftime("%Y%m%d") + seq
     rid = parse_resident_id(body + resident_id_check_char(body))
     assert rid.birth_date == birth
     assert rid.sex == ("male" if int(seq[-1]) % 2 else "female")
@@ -67,6 +68,22 @@ def test_any_well_formed_id_round_trips(region, birth, seq):
 @given(st.text(alphabet="0123456789ABCDEFGHJKLMNPQRTUWXY", min_size=17, max_size=17))
 def test_any_uscc_with_its_check_char_is_valid(body):
     assert validate_uscc(body + uscc_check_char(body)) == body + uscc_check_char(body)
+
+
+def test_region_full_width_digits_and_spaces():
+    body = "99" + "0101" + "19900307" + "521"
+    with pytest.raises(InvalidIdentity, match="行政区划"):
+        parse_resident_id(body + resident_id_check_char(body))
+    assert parse_resident_id("６５２３０１ 1990 0307 5216").number == "652301199003075216"
+
+
+def test_invisible_characters_and_names():
+    from casework.identity import clean_text, valid_person_name
+
+    assert clean_text("\u202e逊尔吐\u200b·提买买") is None and clean_text("测\x00试") is None
+    assert clean_text("  张  三 ") == "张 三"
+    assert valid_person_name("买买提·吐尔逊") and valid_person_name("欧阳娜娜") and valid_person_name("Anna-Maria Li")
+    assert not valid_person_name('"><svg onload=alert(1)>') and not valid_person_name("买\u0301")
 
 
 def test_document_types():

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from casework import deadlines
 from casework.benefits import Benefit, CareLevel
@@ -22,7 +22,7 @@ from casework.models import Case, Employer, Office, utcnow
 from casework.money import parse_amount, to_fen
 from casework.numbering import next_number
 from casework.review import Issuer, issue_document
-from casework.transitions import Actor, DomainError, audit, transition
+from casework.transitions import STATUS_LABELS, Actor, DomainError, audit, transition
 
 ID_TYPES = ["居民身份证", "护照", "港澳台居民居住证", "外国人永久居留身份证"]
 RETIREMENT_GROUPS = {"woman-50": "原法定退休年龄50周岁（女职工）", "woman-55": "原法定退休年龄55周岁（女干部）"}
@@ -268,10 +268,32 @@ def _fill(case: Case, data: ApplicationData) -> None:
     case.wages_fen = list(data.wages_fen)
 
 
+LIVE_STATUSES = ("draft", "reception", "reception_pending", "initial_review", "incomplete", "audit", "recheck",
+                 "approved")
+
+
+def refuse_duplicate(session: Session, matter: str, id_number: str, recognition_number: str,
+                     exclude_id: int | None = None) -> None:
+    """The same worker and the same 工伤认定 decision cannot be applied for twice while a case for it is
+    open or approved: a double click, a resent form or a second agent would otherwise open a second case
+    (and a second payment). A corrected approved case goes through 更正, not a new application."""
+    query = select(Case).where(Case.matter == matter, Case.id_number == id_number,
+                               Case.recognition_number == recognition_number,
+                               col(Case.status).in_(LIVE_STATUSES))
+    if exclude_id is not None:
+        query = query.where(Case.id != exclude_id)
+    existing = session.exec(query).first()
+    if existing is not None:
+        shown = existing.number or "（草稿）"
+        raise DomainError(f"该职工的同一工伤认定已有申报（受理编号 {shown}，{STATUS_LABELS.get(existing.status, existing.status)}），"
+                          "请勿重复申报；如需更正已核定的待遇，请联系经办机构。", field="recognition_number")
+
+
 def submit_online(session: Session, actor: Actor, data: ApplicationData, *, issue: Issuer,
                   now: datetime | None = None) -> Case:
     """6.2.1: the system accepts an online submission at once: 受理编号, due date and the 受理回执."""
     now = now or utcnow()
+    refuse_duplicate(session, "disability", data.id_number, data.recognition_number)
     employer = session.get(Employer, actor.account.employer_id) if actor.account.employer_id else None
     if employer is None:
         raise DomainError("您的账户未关联参保单位，请到经办大厅办理单位经办人授权。")
@@ -307,6 +329,7 @@ def resubmit(session: Session, case: Case, actor: Actor, data: ApplicationData, 
     """After a 一次性告知书 (6.3.1 b) the applicant corrects and resubmits into the same case; it is accepted
     afresh (6.2.1): a new period of 5 working days and a new receipt."""
     now = now or utcnow()
+    refuse_duplicate(session, case.matter, data.id_number, data.recognition_number, exclude_id=case.id)
 
     def correct(c: Case) -> None:
         _fill(c, data)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import uuid
 
 from portal.demo import DEMO_PASSWORD
 
@@ -57,7 +58,11 @@ def find(pattern: str, text: str) -> str:
 
 
 def apply(client, **changes) -> str:
-    """Submit an application as the signed-in employer agent; returns the case page URL."""
+    """Submit an application as the signed-in employer agent; returns the case page URL.
+
+    Each call names a 工伤认定 decision of its own unless told otherwise: the same worker and decision
+    cannot be applied for twice (casework.applications.refuse_duplicate)."""
+    changes.setdefault("recognition_number", f"昌人社工认〔2025〕T{uuid.uuid4().hex[:8]}号")
     r = post(client, "/my/apply", {**VALID_APPLICATION, **changes}, follow_redirects=False)
     assert r.status_code == 303, r.text[:2000]
     return r.headers["location"]

@@ -21,7 +21,7 @@ def issued(app, tmp_path_factory):
 
     with TestClient(app, base_url="http://testserver.local") as c:
         login(c, "qiye")
-        public_id = apply(c).split("/")[3].split("?")[0]
+        public_id = apply(c, recognition_number="昌人社工认〔2025〕0789号").split("/")[3].split("?")[0]
         for user, path in (("chushen", "initial-review"), ("fuhe", "recheck")):
             login(c, user)
             version = find(r'name="version" value="(\d+)"', c.get(f"/staff/cases/{public_id}").text)
@@ -54,7 +54,7 @@ def test_every_field_with_its_value(issued, db):
         "工伤保险待遇核定单": None, "核定编号": doc.number,
         "职工姓名": "买买提·吐尔逊", "公民身份号码": "652301199003075216", "性别": "男", "出生日期": "1990年03月07日",
         "用人单位名称": "昌吉市天山建材有限责任公司", "统一社会信用代码": "91652301MA7ABCDE9F",
-        "受伤日期": "2025年03月10日", "工伤认定决定书编号": "昌人社工认〔2025〕0123号",
+        "受伤日期": "2025年03月10日", "工伤认定决定书编号": "昌人社工认〔2025〕0789号",
         "鉴定结论书编号": "昌劳鉴〔2025〕0456号", "伤残等级": "四级", "护理等级": "部分不能自理",
         "核定本人工资": "6,000.00", "职工月平均工资": "7,856.75",
         "一次性伤残补助金": "126,000.00", "壹拾贰万陆仟元整": None,

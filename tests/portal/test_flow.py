@@ -15,7 +15,8 @@ from tests.portal.helpers import VALID_APPLICATION, apply, find, login, post
 
 def test_online_application_to_approval_form(client, db, object_store):
     login(client, "qiye")
-    url = apply(client)
+    # the demo worker's own 工伤认定 decision: the seeded registers know it, so every check passes
+    url = apply(client, recognition_number=VALID_APPLICATION["recognition_number"])
     page = client.get(url).text
     number = find(r'class="case-number">([^<]+)<', page)
     assert re.fullmatch(r"SL\d{4}652301\d{5}", number), number
@@ -186,3 +187,17 @@ def test_another_employers_case_is_not_found(client):
     assert client.get(f"/my/cases/{public_id}").status_code == 404
     login(client, "chushen_htb")  # another county's hall
     assert client.get(f"/staff/cases/{public_id}").status_code == 404
+
+
+def test_the_same_application_twice_is_refused_and_names_the_open_case(client, db):
+    login(client, "qiye")
+    first = apply(client, recognition_number="昌人社工认〔2025〕DOUBLE号")
+    number = find(r'class="case-number">([^<]+)<', client.get(first).text)
+    db.rollback()
+    before = len(db.exec(select(Case)).all())
+    db.rollback()
+    r = post(client, "/my/apply", {**VALID_APPLICATION, "recognition_number": "昌人社工认〔2025〕DOUBLE号"})
+    assert r.status_code == 200
+    error = find(r'id="recognition_number-error">(.*?)</p>', r.text)
+    assert "请勿重复申报" in error and number in error
+    assert len(db.exec(select(Case)).all()) == before

@@ -15,6 +15,8 @@ from litestar.exceptions import HTTPException
 from litestar.response import Redirect, Template
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
+from sqlalchemy.exc import DataError
+from sqlmodel import Session
 
 from casework.accounts import Hasher
 from casework.database import make_engine
@@ -33,7 +35,7 @@ from portal.staff.registers import Registers
 from portal.public.account import AccountPages
 from portal.public.worker import WorkerPages
 from portal.staff.admin import AdminPages, AgentPages, WorkerDesk
-from portal.web import MustChangePassword, NotSignedIn, Services, provide_db
+from portal.web import MustChangePassword, NotSignedIn, Services, page, provide_db
 
 HERE = Path(__file__).resolve().parent
 log = logging.getLogger("portal")
@@ -125,13 +127,35 @@ def create_app(settings: Settings | None = None, *, store=None, renderer=None) -
         message = messages.get(status, "请求未能完成。")
         if status == 403 and exc.detail and exc.detail != "Forbidden" and "CSRF" not in str(exc.detail):
             message = str(exc.detail)
-        return Template(template_name="error.html", context={"status": status, "message": message},
-                        status_code=status)
+        return error_page(request, status, message)
+
+    def error_page(request: Request, status: int, message: str) -> Response:
+        """The error in the portal's own frame: a signed-in person keeps their menu and name."""
+        # the account cached by the failed request belongs to its (rolled back) session: look it up afresh
+        request.scope.get("state", {}).pop("account", None)
+        try:
+            with Session(engine, expire_on_commit=False) as db:
+                return page(request, db, "error.html", status_code=status, status=status, message=message)
+        except Exception:  # the database itself may be what failed
+            log.exception("error page without the portal frame")
+            return Template(template_name="error.html", context={"status": status, "message": message},
+                            status_code=status)
+
+    def out_of_range(request: Request, exc: Exception) -> Response:
+        # an identifier too large for the database (a typed or tampered URL): no such record
+        return error_page(request, 404, "找不到该页面或记录。")
+
+    def data_error(request: Request, exc: Exception) -> Response:
+        # PostgreSQL refused a value (out of range, too long): nothing was written; say so, and log it.
+        # On a GET it can only be a looked-up identifier (a typed or tampered URL): no such record.
+        log.warning("data refused by the database on %s: %s", request.url.path, exc)
+        if request.method == "GET":
+            return out_of_range(request, exc)
+        return error_page(request, 400, "提交的数据超出允许的范围，未保存。请检查填写的内容后重试。")
 
     def server_error(request: Request, exc: Exception) -> Response:
         log.exception("unhandled error on %s", request.url.path, exc_info=exc)
-        return Template(template_name="error.html", status_code=500, context={
-            "status": 500, "message": "系统出现错误，您的操作未完成，请稍后重试。如多次出现，请联系经办机构。"})
+        return error_page(request, 500, "系统出现错误，您的操作未完成，请稍后重试。如多次出现，请联系经办机构。")
 
     app = Litestar(
         route_handlers=[
@@ -147,7 +171,8 @@ def create_app(settings: Settings | None = None, *, store=None, renderer=None) -
                                cookie_samesite="lax", cookie_httponly=False),
         after_request=add_security_headers,
         exception_handlers={NotSignedIn: not_signed_in, MustChangePassword: must_change_password,
-                            HTTPException: http_error, 500: server_error},
+                            HTTPException: http_error, OverflowError: out_of_range, DataError: data_error,
+                            Exception: server_error},
         debug=settings.debug,
     )
     app.state.services = svc

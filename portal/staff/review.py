@@ -58,10 +58,12 @@ def defects_from(data: dict) -> list[review.Defect]:
 
 
 def _int(value) -> int:
+    """A form's integer (a version, an account id); anything else — or too large for a database id — is -1."""
     try:
-        return int(str(value))
+        number = int(str(value))
     except ValueError:
         return -1
+    return number if -2**31 < number < 2**31 else -1
 
 
 class StaffReview(Controller):

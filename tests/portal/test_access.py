@@ -267,3 +267,15 @@ def test_next_parameter_cannot_redirect_elsewhere(client):
     r = client.post("/login", data={"username": "qiye", "password": "Demo-2026", "next": "//evil.example/",
                                     "_csrf_token": csrf(client)}, follow_redirects=False)
     assert r.headers["location"] == "/my/cases"
+
+
+@pytest.mark.parametrize("username,url", [
+    ("canshu", "/staff/parameters/versions/99999999999999999999999/edit"),
+    ("guanli", "/staff/admin/accounts/99999999999999999999999"),
+    ("dengji", "/staff/registers/employers/99999999999999999999999/edit"),
+])
+def test_an_identifier_too_large_is_not_found_not_an_error(client, username, url):
+    login(client, username)
+    r = client.get(url)
+    assert r.status_code == 404 and "找不到" in r.text
+    assert "退出登录" in r.text  # the error page keeps the signed-in frame

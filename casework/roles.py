@@ -44,6 +44,9 @@ ROLE_LABELS = {
 }
 
 STAFF_ROLES = frozenset(r for r in Role if r not in (Role.EMPLOYER_AGENT, Role.WORKER))
+# the staff who work on cases and may see the personal data in them; administrators of users, parameters and
+# registers do not need a worker's ID number or bank account to do their job (个人信息保护法: only what is needed)
+CASE_ROLES = STAFF_ROLES - {Role.ADMIN, Role.PARAMETER_ADMIN, Role.REGISTER_KEEPER}
 
 # The offices of RULES.md 11: the prefecture bureau and the county-level halls.
 OFFICES = [

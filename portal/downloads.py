@@ -11,7 +11,7 @@ from sqlmodel import Session, select
 
 from casework.models import Case, Document, Office
 from casework.people import employer_sees, worker_sees
-from casework.roles import PREFECTURE_CODE, STAFF_ROLES, Role
+from casework.roles import CASE_ROLES, PREFECTURE_CODE, Role
 from portal.web import Db, content_disposition, require, services
 
 
@@ -21,7 +21,7 @@ def may_read(db: Db, account, case: Case | None) -> bool:
     roles = account.role_set()
     if employer_sees(account, case) or worker_sees(account, case):
         return True
-    if roles & {r.value for r in STAFF_ROLES}:
+    if roles & {r.value for r in CASE_ROLES}:
         office = db.get(Office, account.office_id) if account.office_id else None
         return office is not None and (office.code == PREFECTURE_CODE or office.id == case.office_id)
     return False

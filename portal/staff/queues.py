@@ -12,7 +12,7 @@ from casework.assignment import assign
 from casework.benefits import Benefit
 from casework.clock import beijing_today
 from casework.models import Account, Case, Employer, Office
-from casework.roles import STAFF_ROLES, Role
+from casework.roles import CASE_ROLES, Role
 from casework.transitions import STATUS_LABELS, DomainError
 from portal.public.pages import FormBody
 from portal.web import Db, actor_for, page, require, see_other
@@ -56,7 +56,7 @@ class Queues(Controller):
 
     def _search(self, request: Request, db: Session, *, q: str = "", status: str = "", benefit: str = "",
                 office: str = "", error: str | None = None) -> Template:
-        account = require(request, db, *STAFF_ROLES)
+        account = require(request, db, *CASE_ROLES)
         office_id = int(office) if office.isdigit() else None
         cases = queues.search(db, account, text=q, status=status, benefit=benefit, office_id=office_id)
         offices = db.exec(select(Office).order_by(Office.code)).all() if queues.sees_all(db, account) else []

@@ -19,7 +19,7 @@ from casework.applications import ID_TYPES, RETIREMENT_GROUPS
 from casework.benefits import TERMINATION_LABELS
 from casework.models import Account, Case, Office
 from casework.review import documents_of
-from casework.roles import COUNTY_NAMES, PREFECTURE_CODE, STAFF_ROLES, Role
+from casework.roles import CASE_ROLES, COUNTY_NAMES, PREFECTURE_CODE, Role
 from casework.transitions import Conflict, DomainError, refusal_of
 from portal import uploads
 from portal.issuing import issuer
@@ -107,7 +107,7 @@ class Reception(Controller):
     @get("/cases/{public_id:str}", name="reception_case", sync_to_thread=True)
     def case_page(self, request: Request, db: Db, public_id: FromPath[str]) -> Template:
         # the hall's reviewers read the materials and scans here; only the 受理岗 sees the forms
-        account = require(request, db, *STAFF_ROLES)
+        account = require(request, db, *CASE_ROLES)
         return self._page(request, db, _load(db, account, public_id))
 
     def _page(self, request: Request, db: Session, case: Case, *, error: str | None = None,
@@ -231,7 +231,7 @@ class Reception(Controller):
     @get("/cases/{public_id:str}/file", name="reception_file", sync_to_thread=True)
     def file(self, request: Request, db: Db, public_id: FromPath[str], id: FromQuery[int] = 0) -> Stream:
         """A scan, for the staff of the case's hall (reviewers read the materials here); never public."""
-        account = require(request, db, *STAFF_ROLES)
+        account = require(request, db, *CASE_ROLES)
         case = _load(db, account, public_id, online_too=True)
         try:
             row = materials.file_of_case(db, case, id, purpose=None)

@@ -19,7 +19,7 @@ from casework.audits import record_outcome, request_audit
 from casework.clock import beijing_today
 from casework.entitlements import overdue_retirements
 from casework.models import Account, AuditRecord, Case, Employer, Office
-from casework.roles import PREFECTURE_CODE, STAFF_ROLES, Role
+from casework.roles import CASE_ROLES, PREFECTURE_CODE, STAFF_ROLES, Role
 from casework.transitions import Conflict, DomainError, refusal_of
 from portal.issuing import issuer
 from portal.public.pages import FormBody
@@ -82,7 +82,7 @@ class StaffReview(Controller):
 
     @get("/cases/{public_id:str}", name="staff_case", sync_to_thread=True)
     def case_page(self, request: Request, db: Db, public_id: FromPath[str]) -> Template:
-        account = require(request, db, *STAFF_ROLES)
+        account = require(request, db, *CASE_ROLES)
         case = _load(db, account, public_id)
         return self._case(request, db, account, case)
 

@@ -40,7 +40,7 @@ class SignInRefused(Exception):
 
 
 # one message for unknown user and wrong password: the page must not reveal which accounts exist
-WRONG = "用户名或密码不正确。"
+WRONG = "用户名或密码不正确。连续多次失败后账户将暂时锁定，请稍后再试；忘记密码请携带有效证件到经办大厅重置。"
 
 
 def sign_in(session: Session, hasher: Hasher, username: str, password: str, *, max_failed: int,
@@ -51,8 +51,10 @@ def sign_in(session: Session, hasher: Hasher, username: str, password: str, *, m
         hasher.hash(password)  # spend the same time as a real check
         raise SignInRefused(WRONG)
     if account.locked_until and account.locked_until > now:
-        minutes = max(1, int((account.locked_until - now).total_seconds() // 60) + 1)
-        raise SignInRefused(f"连续登录失败次数过多，账户已暂时锁定，请约 {minutes} 分钟后再试。")
+        # the same words as an unknown user: whether an account exists (for workers the user name is the ID
+        # number) must not be learnt by locking it
+        hasher.hash(password)
+        raise SignInRefused(WRONG)
     if not hasher.verify(account.password_hash, password):
         account.failed_attempts += 1
         if account.failed_attempts >= max_failed:

@@ -426,7 +426,7 @@ def format_code(code: str) -> str:
 
 
 ACTIVATION_REFUSED = ("证件号码或激活码不正确，或激活码已使用、已过期。激活码自发放起有效期有限且只能使用一次；"
-                      "如已过期或遗失，请携带有效身份证件到经办大厅重新领取。")
+                      "连续多次失败后将暂时锁定。如已过期或遗失，请携带有效身份证件到经办大厅重新领取。")
 
 
 def activate(session: Session, hasher: Hasher, person: PersonId, code: str, password: str, *, max_failed: int,
@@ -445,8 +445,9 @@ def activate(session: Session, hasher: Hasher, person: PersonId, code: str, pass
         hasher.hash(code)  # spend the same time as a real check
         raise SignInRefused(ACTIVATION_REFUSED)
     if account.locked_until and account.locked_until > now:
-        minutes = max(1, int((account.locked_until - now).total_seconds() // 60) + 1)
-        raise SignInRefused(f"尝试次数过多，已暂时锁定，请约 {minutes} 分钟后再试。")
+        # the same words as for an unknown number: a lock must not tell who has an account (the ID number
+        # of a person with a work-injury account is itself sensitive)
+        raise SignInRefused(ACTIVATION_REFUSED)
     rows = session.exec(select(ActivationCode).where(ActivationCode.account_id == account.id)
                         .order_by(col(ActivationCode.issued_at).desc())).all()
     match = next((r for r in rows if code and hasher.verify(r.code_hash, code)), None)

@@ -80,8 +80,12 @@ def _date(raw: Mapping[str, str], name: str, label: str, errors: dict[str, str])
         return None
 
 
+# plausibility bounds (not rules of law): a typing slip of a few extra digits must not become a parameter
+MAX_AMOUNT = Decimal("10000000")  # an annual average wage in 元 is far below this; monthly figures far more so
+
+
 def _amount(raw: Mapping[str, str], name: str, label: str, errors: dict[str, str], *,
-            required: bool = True) -> Decimal | None:
+            required: bool = True, maximum: Decimal = MAX_AMOUNT) -> Decimal | None:
     text = _text(raw, name)
     if not text:
         if required:
@@ -94,6 +98,9 @@ def _amount(raw: Mapping[str, str], name: str, label: str, errors: dict[str, str
         return None
     if value <= 0:
         errors[name] = f"{label}应大于零。"
+        return None
+    if value > maximum:
+        errors[name] = f"{label}超出合理范围（不超过 {maximum:,} 元），请核对。"
         return None
     return value
 
@@ -149,7 +156,8 @@ def _parse_average_wage(raw, errors):
     period = _text(raw, "period")
     if period not in ("annual", "monthly"):
         errors["period"] = "请选择录入的是年平均工资还是月平均工资。"
-    amount = _amount(raw, "amount", "平均工资", errors)
+    amount = _amount(raw, "amount", "平均工资", errors,
+                     maximum=Decimal("10000000") if period == "annual" else Decimal("1000000"))
     if errors or amount is None:
         return None, None, ""
     if period == "annual":
@@ -169,7 +177,7 @@ def _parse_minimum_wage(raw, errors):
     county = _text(raw, "area")
     if county not in COUNTY_NAMES:
         errors["area"] = "请选择县市（区划代码 6523xx）。"
-    amount = _amount(raw, "amount", "最低工资标准（月）", errors)
+    amount = _amount(raw, "amount", "最低工资标准（月）", errors, maximum=Decimal("100000"))
     if errors or amount is None:
         return None, None, ""
     return county, {"amount": str(amount)}, f"最低工资标准 {fmt_yuan(amount)} 元/月（{COUNTY_NAMES[county]} {county}）"
@@ -191,11 +199,11 @@ def _parse_increments(raw, errors):
     grades: dict[str, str] = {}
     care: dict[str, str] = {}
     for g in INCREMENT_GRADES:
-        inc = _amount(raw, f"grade_{g}", f"{g}级伤残津贴每月增加额", errors, required=False)
+        inc = _amount(raw, f"grade_{g}", f"{g}级伤残津贴每月增加额", errors, required=False, maximum=Decimal("100000"))
         if inc is not None:
             grades[str(g)] = str(inc)
     for name, level in CARE_FIELDS.items():
-        inc = _amount(raw, name, f"生活护理费（{level.value}）每月增加额", errors, required=False)
+        inc = _amount(raw, name, f"生活护理费（{level.value}）每月增加额", errors, required=False, maximum=Decimal("100000"))
         if inc is not None:
             care[level.value] = str(inc)
     if not errors and not grades and not care:

@@ -232,3 +232,12 @@ def test_db_round_trip_equals_the_pure_computation(db, seeded, w, mw, wages, gra
     assert db.get(Case, case.id).assessment == snap
     db.delete(case)
     db.flush()
+
+
+def test_an_implausible_amount_is_refused_beside_its_field():
+    from casework.parameter_admin import parse_version
+
+    value, errors = parse_version("average_wage", {"effective_from": "2030-07-01", "source": "测试", "year": "2029",
+                                                    "period": "monthly", "amount": "99999999999999999999999",
+                                                    "area_name": "昌吉州", "series": "非私营"})
+    assert value is None and "超出合理范围" in errors["amount"]

@@ -87,6 +87,9 @@ class EmployerApplication(Controller):
     @get("/cases/{public_id:str}/resubmit", name="resubmit_form", sync_to_thread=True)
     def resubmit_form(self, request: Request, db: Db, public_id: FromPath[str]) -> Template:
         account, case = self._own(request, db, public_id)
+        if case.status != "incomplete":
+            return self._case_page(request, db, case, status_code=409,
+                                   page_error="该申报当前不需要补正：只有收到一次性告知书、状态为“材料不完整”的申报才能补正后重新提交。")
         return page(request, db, "public/apply.html", case=case, **form_context(values_of(case), {}))
 
     @post("/cases/{public_id:str}/resubmit", sync_to_thread=True)

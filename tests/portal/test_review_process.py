@@ -198,3 +198,16 @@ def test_chief_assigns_and_others_are_refused(client, db):
     r = post(client, f"{url}/initial-review", {"decision": "approve", "version": version_of(client, url),
                                                 "reason": "已核实"}, follow_redirects=False)
     assert r.status_code == 303
+
+
+def test_stale_actions_on_a_closed_case_say_why(client, db):
+    public_id = new_case(client)
+    url = f"/my/cases/{public_id}"
+    version = version_of(client, url)
+    assert post(client, f"{url}/withdraw", {"version": version, "reason": "重新核对"},
+                follow_redirects=False).status_code == 303
+    # the same form again from a stale tab, and the correction form of a case that needs none
+    r = post(client, f"{url}/withdraw", {"version": version, "reason": "重新核对"})
+    assert r.status_code in (200, 409) and 'id="error-summary"' in r.text and "已撤回" in r.text
+    r = client.get(f"{url}/resubmit")
+    assert r.status_code == 409 and "不需要补正" in r.text

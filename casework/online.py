@@ -165,7 +165,7 @@ def submit(session: Session, case: Case, actor: Actor, *, expected_version: int,
         raise IncompleteApplication(f"申报信息有 {len(errors)} 处需要修改，请修改后再提交。", errors, field="data")
     missing = missing_materials(session, case, data.applicant_kind)
     if missing:
-        names = "、".join(i.name[:24] for i in missing)
+        names = "；".join(f"“{i.name}”" for i in missing)
         raise IncompleteApplication(f"以下材料尚未上传：{names}。请上传后再提交。",
                                     {f"item_{i.id}": f"请上传“{i.name}”。" for i in missing}, field="materials")
     office = office_for_county(session, data.employer_county) if case.status == "draft" else session.get(

@@ -52,14 +52,27 @@ def new_secret(length: int = 10) -> str:
     return "".join(secrets.choice(_ALPHABET) for _ in range(length))
 
 
+# the shapes of the passwords people pick first (a word or keyboard run, then digits and a symbol)
+_COMMON_STEMS = ("password", "passw0rd", "qwerty", "asdfgh", "zxcvbn", "abc123", "admin", "welcome", "iloveyou",
+                 "123456", "111111", "123123", "woaini", "changji", "shebao", "demo")
+
+
+def _common(password: str) -> bool:
+    lowered = password.lower()
+    return any(stem in lowered for stem in _COMMON_STEMS)
+
+
 def password_problem(password: str, *, username: str = "") -> str | None:
     """The password rule, in the words the form shows."""
-    if len(password) < 8:
-        return "密码至少 8 位。"
+    if len(password) < 10:
+        return "密码至少 10 位。"
     if len(password) > 128:
         return "密码不能超过 128 位。"
-    if not (re.search(r"[A-Za-z]", password) and re.search(r"\d", password)):
-        return "密码须同时包含字母和数字。"
+    classes = sum(bool(re.search(p, password)) for p in (r"[a-z]", r"[A-Z]", r"\d", r"[^A-Za-z0-9]"))
+    if classes < 3:
+        return "密码须包含大写字母、小写字母、数字、符号中的至少三类。"
+    if _common(password):
+        return "该密码过于常见，容易被猜中，请换一个。"
     if username and username.lower() in password.lower():
         return "密码不能包含用户名或证件号码。"
     return None

@@ -489,3 +489,12 @@ def test_no_self_registration_anywhere(client):
     for path in ("/register", "/signup", "/my/register"):
         assert client.get(path).status_code in (404, 405)
     assert "激活个人账户" in client.get("/login").text and "经办大厅" in client.get("/login").text
+
+
+def test_weak_and_common_passwords_are_refused():
+    from casework.people import password_problem
+
+    assert "10" in password_problem("Ab1-short")
+    assert "三类" in password_problem("password1234")
+    assert "常见" in password_problem("Password123!")
+    assert password_problem("Neue-Pass-2026") is None

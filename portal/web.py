@@ -7,7 +7,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
-from urllib.parse import quote
 
 from litestar import Request
 from litestar.di import NamedDependency
@@ -118,10 +117,12 @@ def see_other(request: Request, url: str) -> Response:
     return Redirect(path=url, status_code=303)
 
 
-def content_disposition(filename: str) -> str:
-    """RFC 5987: a Chinese file name in a header must be percent-encoded UTF-8 (else a 500)."""
-    ascii_name = "".join(c if c.isascii() and c.isalnum() or c in "-_." else "_" for c in filename)
-    return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename)}"
+def content_disposition(filename: str, disposition: str = "attachment") -> str:
+    """RFC 5987: a Chinese file name in a header must be percent-encoded UTF-8 (else a 500). One
+    implementation, the store's, for streamed downloads and presigned URLs alike."""
+    from storage.store import content_disposition as build
+
+    return build(filename, disposition)
 
 
 # Explicit parameter kinds (Litestar 2.25 deprecates inferred ones).

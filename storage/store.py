@@ -162,12 +162,14 @@ def content_disposition(filename: str, disposition: str = "attachment") -> str:
     # "../" in browsers that honour it).
     name = "".join(ch for ch in filename if unicodedata.category(ch)[0] != "C")
     name = name.replace("/", "_").replace("\\", "_").strip() or "download"
-    fallback = "".join(ch if 0x20 <= ord(ch) < 0x7F and ch not in '"%;' else "_" for ch in name)
-    stem, dot, ext = fallback.rpartition(".")
+    # the ASCII fallback keeps what is ASCII ("工伤保险待遇核定单-HD2026….pdf" → "HD2026….pdf") rather than
+    # a row of underscores; modern browsers use filename* anyway
+    ascii_only = "".join(ch for ch in name if 0x20 <= ord(ch) < 0x7F and ch not in '"%;')
+    stem, dot, ext = ascii_only.rpartition(".")
     if not dot:
-        stem, ext = fallback, ""
-    if not stem.strip("_ "):
-        fallback = "download" + (f".{ext}" if dot and ext.strip("_") else "")
+        stem, ext = ascii_only, ""
+    stem = stem.strip("-_ .")
+    fallback = (stem or "download") + (f".{ext}" if dot and ext.strip("_ ") else "")
     return f"{disposition}; filename=\"{fallback}\"; filename*=UTF-8''{quote(name, safe='')}"
 
 

@@ -245,7 +245,7 @@ class WorkerPages(Controller):
             raise NotFoundException() from None
         stream = services(request).store.open(row.bucket, row.object_key)
         return Stream(stream, media_type=row.content_type, headers={
-            "Content-Disposition": content_disposition(row.original_name).replace("attachment", "inline", 1),
+            "Content-Disposition": content_disposition(row.original_name, "inline"),
             "Cache-Control": "private, no-store", "Content-Length": str(row.size)})
 
 

@@ -288,7 +288,7 @@ class WorkerDesk(Controller):
                 errors = {exc.field or "id_number": exc.message}
             else:
                 return Response(content=pdf, media_type="application/pdf", status_code=200, headers={
-                    "Content-Disposition": content_disposition("账户激活凭条.pdf").replace("attachment", "inline", 1),
+                    "Content-Disposition": content_disposition("账户激活凭条.pdf", "inline"),
                     "Cache-Control": "no-store"})
         return page(request, db, "staff/admin/workers.html", values=values, errors=errors, id_types=people.ID_TYPES)
 

@@ -75,7 +75,7 @@ def on_transition(session: Session, case: Case, record: AuditRecord) -> list[Mes
     out = []
     for account in recipients(session, case):
         m = Message(account_id=account.id, case_id=case.id, audit_id=record.id, at=record.at,
-                    title=subject[:120], body=(f"{action.label if action else record.action}。{body}")[:2400])
+                    title=subject[:120], body=(body or (action.label if action else record.action))[:2400])
         session.add(m)
         out.append(m)
     session.flush()

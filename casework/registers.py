@@ -806,6 +806,28 @@ def update_record(session: Session, kind: str, record_id: int, raw: dict[str, st
     return record, {}
 
 
+def add_record(session: Session, kind: str, raw: dict[str, str], actor: Actor, *, now: datetime | None = None,
+               today: date | None = None) -> tuple[object | None, dict[str, str]]:
+    """Enter one new record by hand (the same checks as a file row). Returns (record, {}) or (None, messages
+    by field); nothing is written when there is a message. An existing key is corrected, not added again."""
+    _require(actor, KEEPER_ROLES, "维护登记簿")
+    spec = register(kind)
+    values, errors = parse_row(spec, raw, context_for(session, today))
+    if errors:
+        return None, errors
+    assert values is not None
+    typed = _typed(spec, {k: plain(v) for k, v in values.items()})
+    if _existing(session, spec, {spec.key_of(typed)}):
+        return None, {spec.key_cols[0].attr: f"登记簿中已有该记录（{_key_text(spec, values)}），请在列表中找到它并更正。"}
+    now = now or utcnow()
+    record = spec.model(**typed, updated_at=now, updated_by_id=actor.id)
+    session.add(record)
+    session.flush()
+    _audit(session, "register_add", actor, {"register": kind, "record_id": record.id,
+                                             "key": _key_text(spec, values)})
+    return record, {}
+
+
 def search(session: Session, kind: str, q: str | None = None, limit: int = 200) -> list:
     spec = register(kind)
     query = select(spec.model)

@@ -174,6 +174,31 @@ class Registers(Controller):
 
     # -- one record --------------------------------------------------------------------------------------
 
+    @get("/{kind:str}/new", name="register_new", sync_to_thread=True)
+    def new_form(self, request: Request, db: Db, kind: FromPath[str]) -> Template:
+        require(request, db, *reg.KEEPER_ROLES)
+        return self._new(request, db, _spec(kind), {}, {})
+
+    def _new(self, request: Request, db: Db, spec: reg.Register, values: dict, errors: dict) -> Template:
+        fields = [(c, options_for(c), HINTS.get(c.kind)) for c in spec.cols]
+        return page(request, db, "staff/registers/new.html", spec=spec, fields=fields, values=values, errors=errors)
+
+    @post("/{kind:str}/new", sync_to_thread=True)
+    def add(self, request: Request, db: Db, kind: FromPath[str], data: FormBody) -> Response | Template:
+        account = require(request, db, *reg.KEEPER_ROLES)
+        spec = _spec(kind)
+        values = {c.attr: str(data.get(c.attr, "")) for c in spec.cols}
+        try:
+            saved, errors = reg.add_record(db, kind, values, actor_for(request, db, account, Role.REGISTER_KEEPER))
+            if saved is None:
+                db.rollback()
+                return self._new(request, db, spec, values, errors)
+            db.commit()
+        except DomainError as exc:
+            db.rollback()
+            return self._new(request, db, spec, values, {exc.field or "_form": exc.message})
+        return see_other(request, f"/staff/registers/{kind}?saved={saved.id}")
+
     @get("/{kind:str}/{record_id:int}/edit", name="register_edit", sync_to_thread=True)
     def edit_form(self, request: Request, db: Db, kind: FromPath[str], record_id: FromPath[int]) -> Template:
         require(request, db, *reg.KEEPER_ROLES)

@@ -76,6 +76,8 @@ ROUTES: dict[tuple[str, str], object] = {
     ("POST", "/staff/registers/{kind:str}/import"): {"register_keeper"},
     ("GET", "/staff/registers/{kind:str}/import/{token:str}"): {"register_keeper"},
     ("POST", "/staff/registers/{kind:str}/import/{token:str}"): {"register_keeper"},
+    ("GET", "/staff/registers/{kind:str}/new"): {"register_keeper"},
+    ("POST", "/staff/registers/{kind:str}/new"): {"register_keeper"},
     ("GET", "/staff/registers/{kind:str}/{record_id:int}/edit"): {"register_keeper"},
     ("POST", "/staff/registers/{kind:str}/{record_id:int}/edit"): {"register_keeper"},
     # people and access (issue 7; tests/portal/test_people.py for the object-level rules)

@@ -135,3 +135,22 @@ def test_the_initial_review_page_shows_the_checks_and_a_failed_check_needs_a_rea
     # afterwards the page shows the checks as they were at the decision
     page = client.get(f"/staff/cases/{public_id}").text
     assert "初审决定时的结果" in page and "伤残等级不符" in page
+
+
+def test_enter_one_record_by_hand_with_the_same_checks(client, db):
+    login(client, "dengji")
+    uscc = new_uscc()
+    r = post(client, "/staff/registers/employers/new", {"uscc": uscc, "name": "手工登记测试单位", "county": "652301",
+                                                         "start_date": "2024-13-01"})
+    assert r.status_code == 200 and 'id="start_date-error"' in r.text and "手工登记测试单位" in r.text
+    r = post(client, "/staff/registers/employers/new", {"uscc": uscc, "name": "手工登记测试单位", "county": "652301",
+                                                         "start_date": "2024-01-01"}, follow_redirects=False)
+    assert r.status_code == 303
+    db.rollback()
+    assert db.exec(select(RegisterEmployer).where(RegisterEmployer.uscc == uscc)).one().name == "手工登记测试单位"
+    assert db.exec(select(AuditRecord).where(AuditRecord.action == "register_add")).all()
+    r = post(client, "/staff/registers/employers/new", {"uscc": uscc, "name": "手工登记测试单位", "county": "652301",
+                                                         "start_date": "2024-01-01"})
+    assert "已有该记录" in r.text
+    login(client, "chushen")
+    assert client.get("/staff/registers/employers/new").status_code == 403

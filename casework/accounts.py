@@ -9,7 +9,8 @@ from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlmodel import Session, select
+from sqlalchemy import func
+from sqlmodel import Field, Session, SQLModel, select
 
 from casework.models import Account, WebSession, utcnow
 from casework.transitions import audit
@@ -43,19 +44,54 @@ class SignInRefused(Exception):
 WRONG = "用户名或密码不正确。连续多次失败后账户将暂时锁定，请稍后再试；忘记密码请携带有效证件到经办大厅重置。"
 
 
+class SignInFailure(SQLModel, table=True):
+    """A failed sign-in or activation, by client address: one address trying many accounts (guessing, or
+    locking other people out) is slowed down whoever the accounts are."""
+
+    __tablename__ = "sign_in_failure"
+    id: int | None = Field(default=None, primary_key=True)
+    ip: str = Field(max_length=45, index=True)
+    at: datetime = Field(default_factory=utcnow, index=True)
+
+
+THROTTLED = "来自您所在网络的登录尝试过于频繁，请10分钟后再试。"
+THROTTLE_WINDOW = timedelta(minutes=10)
+
+
+def throttle(session: Session, ip: str | None, limit: int, now: datetime) -> None:
+    """Refuse before looking at any account when this address failed `limit` times in the window."""
+    if not ip or limit <= 0:
+        return
+    recent = session.exec(select(func.count()).select_from(SignInFailure).where(
+        SignInFailure.ip == ip, SignInFailure.at > now - THROTTLE_WINDOW)).one()
+    if recent >= limit:
+        raise SignInRefused(THROTTLED)
+
+
+def note_failure(session: Session, ip: str | None, now: datetime) -> None:
+    if ip:
+        session.add(SignInFailure(ip=ip, at=now))
+        session.flush()
+
+
 def sign_in(session: Session, hasher: Hasher, username: str, password: str, *, max_failed: int,
-            lockout: timedelta, ip: str | None = None, now: datetime | None = None) -> Account:
+            lockout: timedelta, ip: str | None = None, now: datetime | None = None,
+            ip_limit: int = 30) -> Account:
     now = now or utcnow()
+    throttle(session, ip, ip_limit, now)
     account = session.exec(select(Account).where(Account.username == username.strip())).first()
     if account is None:
         hasher.hash(password)  # spend the same time as a real check
+        note_failure(session, ip, now)
         raise SignInRefused(WRONG)
     if account.locked_until and account.locked_until > now:
         # the same words as an unknown user: whether an account exists (for workers the user name is the ID
         # number) must not be learnt by locking it
         hasher.hash(password)
+        note_failure(session, ip, now)
         raise SignInRefused(WRONG)
     if not hasher.verify(account.password_hash, password):
+        note_failure(session, ip, now)
         account.failed_attempts += 1
         if account.failed_attempts >= max_failed:
             account.locked_until = now + lockout

@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Field, Session, SQLModel, col, select
 
-from casework.accounts import Hasher, SignInRefused
+from casework.accounts import Hasher, SignInRefused, note_failure, throttle
 from casework.identity import InvalidIdentity, parse_resident_id, validate_document, validate_uscc
 from casework.models import Account, Case, Employer, Office, WebSession, utcnow
 from casework.roles import COUNTY_NAMES, PREFECTURE_CODE, STAFF_ROLES, Role
@@ -443,11 +443,13 @@ ACTIVATION_REFUSED = ("证件号码或激活码不正确，或激活码已使用
 
 
 def activate(session: Session, hasher: Hasher, person: PersonId, code: str, password: str, *, max_failed: int,
-             lockout: timedelta, ip: str | None = None, now: datetime | None = None) -> Account:
+             lockout: timedelta, ip: str | None = None, now: datetime | None = None,
+             ip_limit: int = 30) -> Account:
     """The worker sets their password with the identity number AND the code. A wrong, reused or expired code
     reads the same as an unknown identity number (nothing to learn about who has an account), and failures
     count toward the sign-in lockout of the account (casework.accounts.sign_in)."""
     now = now or utcnow()
+    throttle(session, ip, ip_limit, now)
     code = re.sub(r"[\s-]", "", code).upper()
     problem = password_problem(password, username=person.id_number)
     if problem:
@@ -456,10 +458,12 @@ def activate(session: Session, hasher: Hasher, person: PersonId, code: str, pass
                                                  Account.id_number == person.id_number)).first()
     if account is None:
         hasher.hash(code)  # spend the same time as a real check
+        note_failure(session, ip, now)
         raise SignInRefused(ACTIVATION_REFUSED)
     if account.locked_until and account.locked_until > now:
         # the same words as for an unknown number: a lock must not tell who has an account (the ID number
         # of a person with a work-injury account is itself sensitive)
+        note_failure(session, ip, now)
         raise SignInRefused(ACTIVATION_REFUSED)
     rows = session.exec(select(ActivationCode).where(ActivationCode.account_id == account.id)
                         .order_by(col(ActivationCode.issued_at).desc())).all()
@@ -476,6 +480,7 @@ def activate(session: Session, hasher: Hasher, person: PersonId, code: str, pass
         audit(session, "account.activation_refused", account, ip=ip,
               details={"why": "unknown" if match is None else "used" if match.used_at else
                        "voided" if match.voided_at else "expired" if match.expires_at <= now else "inactive"})
+        note_failure(session, ip, now)
         session.flush()
         raise SignInRefused(ACTIVATION_REFUSED)
     match.used_at = now

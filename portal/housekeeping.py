@@ -6,9 +6,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlmodel import Session, select
+from sqlmodel import Session, delete, select
 
-from casework.accounts import delete_expired_sessions
+from casework.accounts import SignInFailure, delete_expired_sessions
+from casework.models import utcnow
 from casework.materials import live_keys
 from casework.models import Document
 
@@ -16,6 +17,7 @@ from casework.models import Document
 def run(engine, store, *, idle: timedelta, grace: timedelta = timedelta(days=1)) -> dict:
     with Session(engine) as s:
         sessions = delete_expired_sessions(s, idle=idle)
+        s.exec(delete(SignInFailure).where(SignInFailure.at < utcnow() - timedelta(days=1)))
         s.commit()
         documents = set(s.exec(select(Document.object_key)).all())
         materials = live_keys(s)

@@ -41,6 +41,9 @@ class Settings:
     session_max_hours: int = 12
     max_failed_logins: int = 5
     lockout_minutes: int = 15
+    # failed sign-ins and activations from one address in 10 minutes before it is slowed down (a hall's
+    # counters may share one address: generous, yet far below what guessing needs)
+    ip_failure_limit: int = 30
     # argon2 cost: the defaults (~135 ms a hash here) in production, cheap parameters in tests only
     argon2_time_cost: int = 3
     argon2_memory_kib: int = 65536

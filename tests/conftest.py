@@ -97,8 +97,9 @@ def renderer():
 def settings(db_url):
     from portal.settings import Settings
 
+    # every test client shares one address: the per-address throttle has its own test
     return Settings(database_url=db_url, secret=secrets.token_urlsafe(32), argon2_time_cost=1,
-                    argon2_memory_kib=1024, public_base_url="http://testserver.local")
+                    argon2_memory_kib=1024, public_base_url="http://testserver.local", ip_failure_limit=100000)
 
 
 @pytest.fixture(scope="session")

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-12-03 14:31:25.172231
+Create Date: 2026-12-03 15:08:22.392282
 """
 from alembic import op
 import sqlalchemy as sa
@@ -73,6 +73,16 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('office', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_office_code'), ['code'], unique=True)
+
+    op.create_table('sign_in_failure',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('ip', sa.String(length=45), nullable=False),
+    sa.Column('at', sa.DateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('sign_in_failure', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_sign_in_failure_at'), ['at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_sign_in_failure_ip'), ['ip'], unique=False)
 
     op.create_table('account',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -585,6 +595,11 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_account_id_number'))
 
     op.drop_table('account')
+    with op.batch_alter_table('sign_in_failure', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_sign_in_failure_ip'))
+        batch_op.drop_index(batch_op.f('ix_sign_in_failure_at'))
+
+    op.drop_table('sign_in_failure')
     with op.batch_alter_table('office', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_office_code'))
 

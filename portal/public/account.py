@@ -40,7 +40,7 @@ class AccountPages(Controller):
             try:
                 people.activate(db, services(request).hasher, person, code, password,
                                 max_failed=s.max_failed_logins, lockout=timedelta(minutes=s.lockout_minutes),
-                                ip=request.client.host if request.client else None)
+                                ip=request.client.host if request.client else None, ip_limit=s.ip_failure_limit)
                 db.commit()
                 return Redirect(path="/login?activated=1", status_code=303)
             except SignInRefused as exc:

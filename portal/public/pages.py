@@ -62,7 +62,7 @@ class PublicPages(Controller):
         try:
             account = sign_in(db, services(request).hasher, username, str(data.get("password", "")),
                               max_failed=s.max_failed_logins, lockout=timedelta(minutes=s.lockout_minutes),
-                              ip=request.client.host if request.client else None)
+                              ip=request.client.host if request.client else None, ip_limit=s.ip_failure_limit)
         except SignInRefused as exc:
             db.commit()  # the failed attempt counts even though sign-in is refused
             return page(request, db, "public/login.html", status_code=200, next=target,

@@ -67,3 +67,25 @@ def test_sessions_expire_when_idle_and_at_their_maximum_age(engine, seeded):
         assert delete_expired_sessions(s, idle=idle, now=now + timedelta(hours=13)) >= 1
         s.commit()
         assert resume_session(s, token, idle=timedelta(days=1), now=now + timedelta(minutes=1)) is None
+
+
+def test_one_address_failing_many_times_is_slowed_down_whatever_the_accounts(engine, seeded, cheap_hasher):
+    import pytest
+
+    from casework.accounts import THROTTLED, SignInRefused, sign_in
+
+    ip = "198.51.100.7"  # a documentation address, used only as a label here
+    with Session(engine) as s:
+        for name in ("nobody-1", "nobody-2", "qiye2"):  # unknown and real accounts count alike
+            with pytest.raises(SignInRefused):
+                sign_in(s, cheap_hasher, name, "wrong", max_failed=5, lockout=timedelta(minutes=15), ip=ip,
+                        ip_limit=3)
+        s.commit()
+        with pytest.raises(SignInRefused) as refused:
+            sign_in(s, cheap_hasher, "qiye", "Demo-2026", max_failed=5, lockout=timedelta(minutes=15), ip=ip,
+                    ip_limit=3)
+        assert refused.value.message == THROTTLED
+        # another address is not affected
+        assert sign_in(s, cheap_hasher, "qiye", "Demo-2026", max_failed=5, lockout=timedelta(minutes=15),
+                       ip="198.51.100.8", ip_limit=3).username == "qiye"
+        s.rollback()

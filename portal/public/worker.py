@@ -15,7 +15,7 @@ from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, col, select
 
 from casework import materials, online
-from casework.applications import ID_TYPES, RETIREMENT_GROUPS
+from casework.applications import ID_TYPES, RETIREMENT_GROUPS, withdraw
 from casework.benefits import TERMINATION_LABELS
 from casework.models import Account, AuditRecord, Case, Office
 from casework.people import cases_of_worker, worker_sees
@@ -108,13 +108,32 @@ class WorkerPages(Controller):
     @get("/cases/{public_id:str}", name="me_case", sync_to_thread=True)
     def case(self, request: Request, db: Db, public_id: FromPath[str], accepted: FromQuery[int] = 0) -> Template:
         account = require(request, db, Role.WORKER)
-        case = _load(db, account, public_id)
+        return self._case_page(request, db, account, _load(db, account, public_id), just_accepted=bool(accepted))
+
+    def _case_page(self, request: Request, db: Session, account: Account, case: Case, status_code: int = 200,
+                   **extra) -> Template:
         office = db.get(Office, case.office_id) if case.status != "draft" else None
-        return page(request, db, "public/me_case.html", case=case, plain=PLAIN, events=timeline(db, case),
-                    documents=documents_of(db, case), case_office=office, just_accepted=bool(accepted),
+        return page(request, db, "public/me_case.html", status_code=status_code, case=case, plain=PLAIN,
+                    events=timeline(db, case), documents=documents_of(db, case), case_office=office,
                     own=case.submitted_by_id == account.id,
                     files=materials.files_of(db, case) if case.submitted_by_id == account.id else [],
-                    payable=_payable(case))
+                    payable=_payable(case), **extra)
+
+    @post("/cases/{public_id:str}/withdraw", name="me_withdraw", sync_to_thread=True)
+    def withdraw(self, request: Request, db: Db, public_id: FromPath[str], data: FormBody) -> Response | Template:
+        """The applicant withdraws their own application before the second review decides."""
+        account = require(request, db, Role.WORKER)
+        case = _load(db, account, public_id)
+        try:
+            withdraw(db, case, actor_for(request, db, account, Role.WORKER), expected_version=_int(data.get("version")),
+                     reason=str(data.get("reason", "")))
+            db.commit()
+        except DomainError as exc:
+            db.rollback()
+            case = _load(db, account, public_id)
+            return self._case_page(request, db, account, case, status_code=409 if isinstance(exc, Conflict) else 200,
+                                   withdraw_error=exc.message)
+        return see_other(request, f"{BASE}/cases/{case.public_id}")
 
     # ------------------------------------------------------------ the online application (6.1.2.2)
 

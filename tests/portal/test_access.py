@@ -47,6 +47,7 @@ ROUTES: dict[tuple[str, str], object] = {
     ("GET", "/my/cases/{public_id:str}/resubmit"): {"employer_agent"},
     ("POST", "/my/cases/{public_id:str}/resubmit"): {"employer_agent"},
     ("POST", "/my/cases/{public_id:str}/withdraw"): {"employer_agent"},
+    ("POST", "/me/cases/{public_id:str}/withdraw"): {"worker"},
     ("POST", "/staff/cases/{public_id:str}/audit-outcome"): {"auditor"},
     ("POST", "/staff/cases/{public_id:str}/correct"): {"initial_review"},
     ("POST", "/staff/cases/{public_id:str}/assign"): {"chief"},

@@ -325,6 +325,17 @@ def test_proxy_applies_with_the_power_of_attorney(client, db, cheap_hasher):
     db.rollback()
     case = db.exec(select(Case).where(Case.public_id == pid(url))).one()
     assert case.applicant_kind == "proxy" and case.id_number == worker_id and case.proxy_id_number == proxy
+    # the applicant may withdraw their own application before the second review decides
+    page = client.get(url).text
+    assert "撤回申请" in page
+    version = find(r'action="/me/cases/[^"]+/withdraw">\s*<input type="hidden" name="_csrf_token" value="[^"]*"\s*/?>'
+                   r'<input type="hidden" name="version" value="(\d+)"', page)
+    r = post(client, f"{url}/withdraw", {"version": version, "reason": ""})
+    assert "必须注明原因" in r.text
+    r = post(client, f"{url}/withdraw", {"version": version, "reason": "材料需重新准备"}, follow_redirects=False)
+    assert r.status_code == 303
+    db.rollback()
+    assert db.exec(select(Case).where(Case.public_id == pid(url))).one().status == "withdrawn"
 
 
 # ------------------------------------------------------------------ staff administration

@@ -15,6 +15,7 @@ from casework.tables import import_all_tables
 from casework.database import make_engine
 
 import_all_tables()  # tables live in several casework modules (models, registers, deadlines...)
+import notices.models  # noqa: E402,F401  the 业务通告单 tables (notices/, standard 6.7)
 config = context.config
 target_metadata = SQLModel.metadata
 

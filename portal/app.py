@@ -35,6 +35,8 @@ from portal.staff.registers import Registers
 from portal.public.account import AccountPages
 from portal.public.worker import WorkerPages
 from portal.staff.admin import AdminPages, AgentPages, WorkerDesk
+from portal.public.notices import PublicNotices
+from portal.staff.notices import StaffNotices
 from portal.web import MustChangePassword, NotSignedIn, Services, page, provide_db
 
 HERE = Path(__file__).resolve().parent
@@ -160,7 +162,7 @@ def create_app(settings: Settings | None = None, *, store=None, renderer=None) -
     app = Litestar(
         route_handlers=[
             PublicPages, EmployerApplication, StaffReview, Queues, Downloads, CalendarPages, ParameterAdmin, Retirement, Registers,
-            Reception, AccountPages, WorkerPages, AdminPages, AgentPages, WorkerDesk,
+            Reception, AccountPages, WorkerPages, AdminPages, AgentPages, WorkerDesk, PublicNotices, StaffNotices,
             create_static_files_router(path="/static", directories=[HERE / "static"], name="static"),
         ],
         dependencies={"db": Provide(provide_db)},

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-12-03 15:08:22.392282
+Create Date: 2026-12-03 15:15:49.932565
 """
 from alembic import op
 import sqlalchemy as sa
@@ -212,6 +212,17 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_case_public_id'), ['public_id'], unique=True)
         batch_op.create_index(batch_op.f('ix_case_status'), ['status'], unique=False)
 
+    op.create_table('notice_setting',
+    sa.Column('office_id', sa.Integer(), nullable=False),
+    sa.Column('show_amounts', sa.Boolean(), nullable=False),
+    sa.Column('publication_days', sa.Integer(), nullable=False),
+    sa.Column('objection_days', sa.Integer(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_by_id', sa.Integer(), nullable=True),
+    sa.ForeignKeyConstraint(['office_id'], ['office.id'], ),
+    sa.ForeignKeyConstraint(['updated_by_id'], ['account.id'], ),
+    sa.PrimaryKeyConstraint('office_id')
+    )
     op.create_table('parameter_version',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('key', sa.String(length=32), nullable=False),
@@ -478,6 +489,47 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_uploaded_file_case_id'), ['case_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_uploaded_file_item_id'), ['item_id'], unique=False)
 
+    op.create_table('notice_batch',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('number', sa.String(length=40), nullable=False),
+    sa.Column('office_id', sa.Integer(), nullable=False),
+    sa.Column('period', sa.String(length=7), nullable=False),
+    sa.Column('status', sa.String(length=12), nullable=False),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('show_amounts', sa.Boolean(), nullable=False),
+    sa.Column('publication_days', sa.Integer(), nullable=False),
+    sa.Column('objection_days', sa.Integer(), nullable=False),
+    sa.Column('office_name', sa.String(length=60), nullable=False),
+    sa.Column('office_address', sa.String(length=200), nullable=False),
+    sa.Column('office_phone', sa.String(length=40), nullable=False),
+    sa.Column('compiled_by_id', sa.Integer(), nullable=False),
+    sa.Column('compiled_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('approved_by_id', sa.Integer(), nullable=True),
+    sa.Column('approved_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('published_from', sa.Date(), nullable=True),
+    sa.Column('published_until', sa.Date(), nullable=True),
+    sa.Column('objection_until', sa.Date(), nullable=True),
+    sa.Column('objection_provisional', sa.Boolean(), nullable=False),
+    sa.Column('withdrawn_by_id', sa.Integer(), nullable=True),
+    sa.Column('withdrawn_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('withdraw_reason', sa.String(length=2000), nullable=True),
+    sa.Column('document_id', sa.Integer(), nullable=True),
+    sa.Column('pdf_bucket', sa.String(length=63), nullable=True),
+    sa.Column('pdf_key', sa.String(length=200), nullable=True),
+    sa.Column('pdf_sha256', sa.String(length=64), nullable=True),
+    sa.ForeignKeyConstraint(['approved_by_id'], ['account.id'], ),
+    sa.ForeignKeyConstraint(['compiled_by_id'], ['account.id'], ),
+    sa.ForeignKeyConstraint(['document_id'], ['document.id'], ),
+    sa.ForeignKeyConstraint(['office_id'], ['office.id'], ),
+    sa.ForeignKeyConstraint(['withdrawn_by_id'], ['account.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('notice_batch', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_notice_batch_number'), ['number'], unique=True)
+        batch_op.create_index(batch_op.f('ix_notice_batch_office_id'), ['office_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_notice_batch_period'), ['period'], unique=False)
+        batch_op.create_index(batch_op.f('ix_notice_batch_status'), ['status'], unique=False)
+
     op.create_table('portal_message',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('account_id', sa.Integer(), nullable=False),
@@ -497,17 +549,47 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_portal_message_at'), ['at'], unique=False)
         batch_op.create_index(batch_op.f('ix_portal_message_case_id'), ['case_id'], unique=False)
 
+    op.create_table('notice_row',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('batch_id', sa.Integer(), nullable=False),
+    sa.Column('seq', sa.Integer(), nullable=False),
+    sa.Column('case_id', sa.Integer(), nullable=False),
+    sa.Column('masked_name', sa.String(length=60), nullable=False),
+    sa.Column('masked_id', sa.String(length=40), nullable=False),
+    sa.Column('employer_name', sa.String(length=120), nullable=False),
+    sa.Column('items', sa.String(length=200), nullable=False),
+    sa.Column('amounts', sa.JSON(), nullable=False),
+    sa.ForeignKeyConstraint(['batch_id'], ['notice_batch.id'], ),
+    sa.ForeignKeyConstraint(['case_id'], ['case.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('notice_row', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_notice_row_batch_id'), ['batch_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_notice_row_case_id'), ['case_id'], unique=False)
+
     # ### end Alembic commands ###
 
 
 def downgrade() -> None:
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table('notice_row', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_notice_row_case_id'))
+        batch_op.drop_index(batch_op.f('ix_notice_row_batch_id'))
+
+    op.drop_table('notice_row')
     with op.batch_alter_table('portal_message', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_portal_message_case_id'))
         batch_op.drop_index(batch_op.f('ix_portal_message_at'))
         batch_op.drop_index(batch_op.f('ix_portal_message_account_id'))
 
     op.drop_table('portal_message')
+    with op.batch_alter_table('notice_batch', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_notice_batch_status'))
+        batch_op.drop_index(batch_op.f('ix_notice_batch_period'))
+        batch_op.drop_index(batch_op.f('ix_notice_batch_office_id'))
+        batch_op.drop_index(batch_op.f('ix_notice_batch_number'))
+
+    op.drop_table('notice_batch')
     with op.batch_alter_table('uploaded_file', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_uploaded_file_item_id'))
         batch_op.drop_index(batch_op.f('ix_uploaded_file_case_id'))
@@ -574,6 +656,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_parameter_version_key'))
 
     op.drop_table('parameter_version')
+    op.drop_table('notice_setting')
     with op.batch_alter_table('case', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_case_status'))
         batch_op.drop_index(batch_op.f('ix_case_public_id'))

@@ -93,8 +93,15 @@ class PublicPages(Controller):
         doc = db.exec(select(Document).where(Document.number == number)).first()
         genuine = doc is not None and _same(doc.token, token)
         office = db.get(Office, doc.office_id) if genuine and doc else None
+        withdrawn = None
+        if genuine and doc and doc.kind == "notice_batch":
+            # a withdrawn 业务通告单 (standard 6.7) must not verify as in force: say so, with the date
+            from notices.batches import batch_by_number
+
+            batch = batch_by_number(db, doc.number)
+            withdrawn = batch.withdrawn_at if batch is not None and batch.status == "withdrawn" else None
         return page(request, db, "public/verify.html", status_code=200 if genuine else 404,
-                    doc=doc if genuine else None, issuer=office, number=number)
+                    doc=doc if genuine else None, issuer=office, number=number, withdrawn=withdrawn)
 
 
 def _same(a: str, b: str) -> bool:

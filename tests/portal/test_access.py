@@ -114,6 +114,16 @@ ROUTES: dict[tuple[str, str], object] = {
     ("POST", "/staff/agents/{account_id:int}/deactivate"): {"admin", "reception"},
     ("GET", "/staff/workers"): {"reception"},
     ("POST", "/staff/workers/activation"): {"reception"},
+    # public notices (standard 6.7; tests/portal/test_notices_pages.py): no search, published and in force only
+    ("GET", "/notices"): PUBLIC,
+    ("GET", "/notices/{number:str}"): PUBLIC,
+    ("GET", "/notices/{number:str}/pdf"): PUBLIC,
+    ("GET", "/staff/notices"): {"initial_review", "chief"},
+    ("POST", "/staff/notices"): {"initial_review"},
+    ("POST", "/staff/notices/settings"): {"chief"},
+    ("GET", "/staff/notices/{number:str}"): {"initial_review", "chief"},
+    ("POST", "/staff/notices/{number:str}/approve"): {"chief"},
+    ("POST", "/staff/notices/{number:str}/withdraw"): {"chief"},
 }
 
 

@@ -13,7 +13,9 @@ from sqlmodel import Session, create_engine
 
 def make_engine(url: str, **kw) -> Engine:
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, **kw)
+        # hide_parameters: a database error message must not carry the ID numbers or accounts it was given
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, hide_parameters=True,
+                               **kw)
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_conn, _record):  # pragma: no cover - trivial
@@ -34,7 +36,7 @@ def make_engine(url: str, **kw) -> Engine:
             dbapi_conn.isolation_level = None
 
         return engine
-    return create_engine(url, pool_pre_ping=True, **kw)
+    return create_engine(url, pool_pre_ping=True, hide_parameters=True, **kw)
 
 
 @contextmanager

@@ -19,7 +19,7 @@ from sqlmodel import Field, Session, SQLModel, col, select
 from casework import working_days
 from casework.clock import beijing_date
 from casework.models import Case, utcnow
-from casework.transitions import DomainError, audit
+from casework.transitions import DomainError, NotPermitted, audit
 
 DAYS = 5  # standard 6.6
 
@@ -154,8 +154,17 @@ def recompute_open(session: Session) -> int:
     return moved
 
 
+CALENDAR_KEEPERS = frozenset({"parameter_admin", "admin"})
+
+
+def _require_keeper(actor) -> None:
+    if not (CALENDAR_KEEPERS & actor.role_set()):
+        raise NotPermitted("只有参数管理员或系统管理员可以维护工作日日历。")
+
+
 def add_calendar_day(session: Session, actor, day: date, kind: str, note: str, source: str) -> int:
     """A Xinjiang festival day off, or a moved working day. Open deadlines are recomputed."""
+    _require_keeper(actor)
     if kind not in ("off", "work"):
         raise DomainError("请选择“休息日”或“调休上班日”。", field="kind")
     if not note.strip():
@@ -173,6 +182,7 @@ def add_calendar_day(session: Session, actor, day: date, kind: str, note: str, s
 
 def load_year(session: Session, actor, year: int, days_off: list[date], work_days: list[date], source: str) -> int:
     """Load a year's official national schedule (published each November): it stops being provisional."""
+    _require_keeper(actor)
     if session.get(CalendarYear, year) is not None:
         raise DomainError(f"{year}年节假日安排已载入。", field="year")
     if not source.strip():

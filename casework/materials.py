@@ -261,7 +261,7 @@ def record_upload(session: Session, case: Case, item: MaterialItem | None, store
     session.flush()
     audit(session, "material.upload", actor.account, role=actor.role.value,
           office_code=actor.office.code if actor.office else None, case_id=case.id, ip=actor.ip,
-          details={"file": row.id, "item": item.code if item else purpose, "name": row.original_name,
+          details={"file": row.id, "item": item.code if item else purpose,
                    "size": row.size, "sha256": row.sha256,
                    **({"replaces": replaces.id} if replaces is not None else {})})
     return row
@@ -295,7 +295,7 @@ def remove_file(session: Session, case: Case, file_id: int, actor: Actor, *, now
     session.flush()
     audit(session, "material.remove", actor.account, role=actor.role.value,
           office_code=actor.office.code if actor.office else None, case_id=case.id, ip=actor.ip,
-          details={"file": row.id, "name": row.original_name, "sha256": row.sha256})
+          details={"file": row.id, "sha256": row.sha256})
     return row
 
 

@@ -17,7 +17,7 @@ from typing import Any
 
 from sqlmodel import Session, col, or_, select
 
-from casework.models import Case, ParameterRecord
+from casework.models import AuditRecord, Case, ParameterRecord
 from casework.parameters import ParameterVersion
 
 SCALAR_KEYS = frozenset({"average_wage", "minimum_wage"})
@@ -85,15 +85,22 @@ def list_versions(session: Session, key: str | None = None) -> list[ParameterRec
 def used_version_ids(session: Session) -> dict[str, int]:
     """version_id → number of cases whose frozen assessment (Case.assessment, RULES.md 4) cites it, among
     the versions used and the lookups recorded.  A cited version may only be superseded."""
-    counts: dict[str, int] = {}
-    for snapshot in session.exec(select(Case.assessment).where(col(Case.assessment).is_not(None))).all():
+    cited: dict[str, set] = {}
+    for case_id, snapshot in session.exec(select(Case.id, Case.assessment)
+                                          .where(col(Case.assessment).is_not(None))).all():
         if not isinstance(snapshot, dict):
             continue
         ids = {str(p.get("version_id")) for p in snapshot.get("parameters", []) if p.get("version_id")}
         ids |= {str(lk.get("version_id")) for lk in snapshot.get("lookups", []) if lk.get("version_id")}
         for vid in ids:
-            counts[vid] = counts.get(vid, 0) + 1
-    return counts
+            cited.setdefault(vid, set()).add(case_id)
+    # every assessment ever frozen cites its versions in its audit record, including one later reopened for
+    # correction (its 核定单 stays valid until superseded): those versions stay fixed too
+    for case_id, details in session.exec(select(AuditRecord.case_id, AuditRecord.details)
+                                         .where(AuditRecord.action == "initial_approve")).all():
+        for vid in (details or {}).get("parameters", []) or []:
+            cited.setdefault(str(vid), set()).add(case_id)
+    return {vid: len(cases) for vid, cases in cited.items()}
 
 
 def add_version(session: Session, *, key: str, effective_from: date, value: dict, source: str, label: str,

@@ -21,7 +21,7 @@ from sqlmodel import Field, Session, SQLModel, col, select
 from casework.accounts import Hasher, SignInRefused, note_failure, throttle
 from casework.identity import InvalidIdentity, parse_resident_id, validate_document, validate_uscc
 from casework.models import Account, Case, Employer, Office, WebSession, utcnow
-from casework.roles import COUNTY_NAMES, PREFECTURE_CODE, STAFF_ROLES, Role
+from casework.roles import CASE_ROLES, COUNTY_NAMES, PREFECTURE_CODE, STAFF_ROLES, Role
 from casework.transitions import DomainError, NotPermitted, audit
 
 ID_TYPES = ["居民身份证", "护照", "港澳台居民居住证", "外国人永久居留身份证"]
@@ -130,10 +130,21 @@ def _require_admin(admin: Account) -> None:
         raise NotPermitted("只有用户管理员可以管理工作人员账户。")
 
 
+def _check_grant(admin: Account, account: Account | None, roles: tuple[str, ...]) -> None:
+    """Separation of duties reaches the administrators too: the one who hands out roles does not hold a case
+    role (they could give themselves both reviews), and nobody changes their own roles."""
+    case_roles = {r.value for r in CASE_ROLES}
+    if Role.ADMIN.value in roles and case_roles & set(roles):
+        raise DomainError("用户管理员岗位不能与办理案件的岗位同时授予同一账户。", field="roles")
+    if account is not None and account.id == admin.id and set(roles) != account.role_set():
+        raise DomainError("不能修改本人的岗位，请由另一位用户管理员办理。", field="roles")
+
+
 def create_staff(session: Session, admin: Account, data: StaffData, hasher: Hasher, *, ip: str | None = None
                  ) -> tuple[Account, str]:
     """A new staff account with a temporary password (returned once) that must be changed at first sign-in."""
     _require_admin(admin)
+    _check_grant(admin, None, data.roles)
     if session.exec(select(Account).where(Account.username == data.username)).first() is not None:
         raise DomainError("该用户名已被使用，请换一个。", field="username")
     office = _office(session, data.office_code)
@@ -155,6 +166,7 @@ def update_staff(session: Session, admin: Account, account: Account, data: Staff
     if account.id == admin.id and Role.ADMIN.value not in data.roles:
         raise DomainError("不能取消本人的用户管理员岗位（以免无人能管理账户）；请由另一位用户管理员办理。",
                           field="roles")
+    _check_grant(admin, account, data.roles)
     office = _office(session, data.office_code)
     before = {"display_name": account.display_name, "roles": account.roles, "office_id": account.office_id}
     account.display_name = data.display_name

@@ -30,7 +30,7 @@ from casework.models import Case, Employer, utcnow
 from casework.numbering import next_number
 from casework.review import Issuer, issue_document
 from casework.roles import COUNTY_NAMES
-from casework.transitions import Actor, Conflict, DomainError, audit, check, transition
+from casework.transitions import Actor, Conflict, DomainError, audit, check, summary_reason, transition
 
 MATTER = "medical"
 FIELDS = [
@@ -342,17 +342,18 @@ def notify_missing_onsite(session: Session, case: Case, actor: Actor, *, expecte
     defects = [{"field": c.item.code, "label": f"{c.item.name}（{c.item.form_label}{c.item.count}份）"
                 + ("：未提供" if c.status == "missing" else "：不符合要求"),
                 "wanted": c.to_dict()["wanted"]} for c in wanting]
-    reason = "；".join(f"{d['label']}：{d['wanted']}" for d in defects)
+    # the notice lists every item in full (no length cap); the reason in the trail is its summary
+    reason = summary_reason("；".join(f"{d['label']}：{d['wanted']}" for d in defects))
     check(case, "notify_missing_onsite", actor, reason=reason)
 
     def note(c: Case) -> None:
         c.defects = defects
-        c.last_reason = reason[:2000]
+        c.last_reason = reason
 
     note(case)
     doc = issue_document(session, case, "notice_missing", issue, now)
     transition(session, case, "notify_missing_onsite", actor, expected_version=expected_version,
-               reason=reason[:2000], apply=note, now=now, details={"document": doc.number, "defects": defects})
+               reason=reason, apply=note, now=now, details={"document": doc.number, "defects": defects})
     _visit(session, case, actor, "notice", doc.number, [c.to_dict() for c in checked], now)
     return doc
 

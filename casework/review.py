@@ -24,7 +24,7 @@ from casework.money import from_fen
 from casework.numbering import next_number
 from casework.parameter_store import DbParameters
 from casework.retirement import retirement
-from casework.transitions import Actor, Conflict, DomainError, check, transition
+from casework.transitions import Actor, Conflict, DomainError, check, summary_reason, transition
 
 
 def facts_for(session: Session, case: Case) -> ClaimFacts:
@@ -145,8 +145,11 @@ def mark_incomplete(session: Session, case: Case, actor: Actor, *, expected_vers
     for d in defects:
         if not d.wanted.strip():
             raise DomainError(f"请写明“{d.label}”需要怎样补正。", field=f"wanted_{d.field}")
+        if len(d.wanted) > 500:
+            raise DomainError(f"“{d.label}”的补正要求不能超过500字。", field=f"wanted_{d.field}")
     now = now or utcnow()
-    reason = "；".join(f"{d.label}：{d.wanted}" for d in defects)
+    # the notice lists every defect in full (no length cap); the reason in the trail is its summary
+    reason = summary_reason("；".join(f"{d.label}：{d.wanted}" for d in defects))
     check(case, "initial_incomplete", actor, reason=reason)
 
     def note(c: Case) -> None:
@@ -189,8 +192,10 @@ def reopen_correction(session: Session, case: Case, actor: Actor, *, expected_ve
         c.second_reviewer_id = None
         c.last_reason = reason.strip()
 
+    # the snapshot behind the issued form stays on record (the form remains valid until superseded)
+    previous = case.assessment
     transition(session, case, "reopen_correction", actor, expected_version=expected_version, reason=reason,
-               apply=reopen, now=now)
+               apply=reopen, now=now, details={"previous_assessment": previous})
     deadlines.open_period(session, case, now or utcnow())
 
 

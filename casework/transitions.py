@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import update
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from casework.models import Account, AuditRecord, Case, Office, utcnow
 from casework.roles import Role
@@ -43,6 +43,11 @@ class InvalidTransition(DomainError):
 
 
 MAX_REASON = 2000  # the forms say so too; the server is what enforces it
+
+
+def summary_reason(text: str) -> str:
+    """A reason generated from a list (every defect of a notice) fits the trail; the document keeps it all."""
+    return text if len(text) <= MAX_REASON else text[:MAX_REASON - 10] + "……（详见告知书）"
 
 BUSY = "另一项操作正在同时处理该案件，您的操作未生效。请刷新页面查看最新状态后再操作。"
 
@@ -183,6 +188,9 @@ def _check_scope(case: Case, actor: Actor) -> None:
     if actor.role in (Role.EMPLOYER_AGENT,):
         if actor.account.employer_id is None or actor.account.employer_id != case.employer_id:
             raise NotPermitted("只能办理本单位的申报。")
+        # a worker's own application may name the former employer: it is still not the employer's to act on
+        if case.applicant_kind not in (None, "former_employer"):
+            raise NotPermitted("只能办理本单位提交的申报；职工本人或其代理人的申请由其本人办理。")
         return
     if actor.role is Role.WORKER:
         # an individual acts only on the applications they made themselves (6.1.2.2): as the worker, about
@@ -234,6 +242,14 @@ def transition(
 ) -> AuditRecord:
     """Perform one status change with its audit record, in the caller's transaction."""
     action = check(case, action_name, actor, reason=reason)
+    if action.name.startswith("recheck_") and case.id is not None:
+        # initial_reviewer_id holds only the latest initial reviewer; after a return another colleague may have
+        # re-approved, and the first one must still never do the second review (RULES.md 11)
+        earlier = session.exec(select(AuditRecord.id).where(AuditRecord.case_id == case.id,
+                                                            AuditRecord.action == "initial_approve",
+                                                            AuditRecord.actor_id == actor.id)).first()
+        if earlier is not None:
+            raise NotPermitted("您曾对该案件进行初审，按岗位分离要求不能再进行复核，请由其他复核人员办理。")
     now = now or utcnow()
     from_status = case.status if case.id is not None else None
     if case.id is not None:

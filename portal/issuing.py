@@ -61,8 +61,12 @@ def approval_context(db: Session, case: Case, number: str, token: str, issued_at
     ]
     total = sum((Decimal(l["amount"]) for l in snap.get("lines", [])
                  if not l.get("monthly") and l["payer"] == "fund"), Decimal("0.00"))
-    first_month = sum((Decimal(l["amount"]) for l in snap.get("lines", [])
-                       if l.get("monthly") and l["payer"] == "fund"), Decimal("0.00"))
+    # the first month's total: the fund-paid monthly lines that start in the earliest month (伤残津贴 and
+    # 生活护理费 can start in different months when the care level was appraised later)
+    monthly = [l for l in snap.get("lines", []) if l.get("monthly") and l["payer"] == "fund"]
+    earliest = min((l.get("start_month") or "" for l in monthly), default="")
+    first_month = sum((Decimal(l["amount"]) for l in monthly if (l.get("start_month") or "") == earliest),
+                      Decimal("0.00"))
     retirement = snap.get("retirement_month")
     return {
         "number": number,

@@ -19,7 +19,7 @@ from sqlmodel import col, select
 
 from casework import registers as reg
 from casework.benefits import CareLevel
-from casework.identity import DOCUMENT_TYPES
+from casework.identity import DOCUMENT_TYPES, mask_id
 from casework.models import AuditRecord
 from casework.roles import COUNTY_NAMES, Role
 from casework.transitions import Conflict, DomainError
@@ -101,10 +101,15 @@ class Registers(Controller):
     def listing(self, request: Request, db: Db, kind: FromPath[str], q: FromQuery[str | None] = None,
              added: FromQuery[int | None] = None, changed: FromQuery[int | None] = None,
              rejected: FromQuery[int | None] = None, saved: FromQuery[str | None] = None) -> Template:
-        require(request, db, *reg.READER_ROLES)
+        account = require(request, db, *reg.READER_ROLES)
         spec = _spec(kind)
-        records = reg.search(db, kind, q)
-        rows = [(r, [reg.shown(c, reg.plain(getattr(r, c.attr))) for c in spec.cols]) for r in records]
+        keeper = Role.REGISTER_KEEPER.value in account.role_set()
+        # readers (reviewers, auditors...) look a person up; they do not browse who is disabled or insured
+        # (个人信息保护法: only what the task needs): no listing without a query, and ID numbers masked
+        personal = any(c.kind == "id" for c in spec.cols)
+        records = reg.search(db, kind, q) if (keeper or q or not personal) else []
+        rows = [(r, [mask_id(str(getattr(r, c.attr))) if c.kind == "id" and not keeper and getattr(r, c.attr)
+                     else reg.shown(c, reg.plain(getattr(r, c.attr))) for c in spec.cols]) for r in records]
         done = None if added is None else {"added": added, "changed": changed or 0, "rejected": rejected or 0}
         return page(request, db, "staff/registers/list.html", spec=spec, rows=rows, q=q or "", done=done,
                     saved=saved, total=reg.count(db, kind), limit=200)

@@ -154,3 +154,13 @@ def test_enter_one_record_by_hand_with_the_same_checks(client, db):
     assert "已有该记录" in r.text
     login(client, "chushen")
     assert client.get("/staff/registers/employers/new").status_code == 403
+
+
+def test_readers_look_a_person_up_and_see_ids_masked(client):
+    login(client, "chushen")
+    page = client.get("/staff/registers/recognitions").text
+    assert "不列出全部记录" in page and "652301199003075216" not in page
+    page = client.get("/staff/registers/recognitions?q=买买提").text
+    assert "652301********5216" in page and "652301199003075216" not in page
+    login(client, "dengji")
+    assert "652301199003075216" in client.get("/staff/registers/recognitions").text

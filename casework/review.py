@@ -8,6 +8,8 @@ SHA-256 before the row that points to it is committed (ARCHITECTURE.md, "Storage
 
 from __future__ import annotations
 
+import hashlib
+import json
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -67,8 +69,17 @@ def retirement_month(case: Case) -> str | None:
     return f"{r.year:04d}-{r.month:02d}"
 
 
+def fingerprint(assessment: Assessment) -> str:
+    """What the reviewer saw: every line's amount and every parameter version used. Approving freezes the
+    assessment computed again at that moment; if it differs from the page the reviewer read, refuse."""
+    snap = assessment.snapshot()
+    seen = {"lines": [[l["kind"], l["amount"]] for l in snap["lines"]],
+            "versions": sorted(str(p.get("version_id")) for p in snap["parameters"])}
+    return hashlib.sha256(json.dumps(seen, sort_keys=True).encode()).hexdigest()[:16]
+
+
 def initial_approve(session: Session, case: Case, actor: Actor, *, expected_version: int,
-                    note: str | None = None, now: datetime | None = None) -> Assessment:
+                    note: str | None = None, seen: str | None = None, now: datetime | None = None) -> Assessment:
     """6.3.2 a: approve and freeze the assessment with a snapshot of the parameter versions used."""
     check(case, "initial_approve", actor)
     result = preview(session, case)
@@ -76,6 +87,8 @@ def initial_approve(session: Session, case: Case, actor: Actor, *, expected_vers
         raise DomainError(f"无法核定待遇：{result.refusal.message}。请补充参数或以“不通过”办结并注明原因。")
     assessment = result.assessment
     assert assessment is not None
+    if seen is not None and seen != fingerprint(assessment):
+        raise Conflict("打开页面后计算参数已更新，测算结果与您看到的不同。请核对页面上新的测算结果后再审核。")
     now = now or utcnow()
     # 6.3.2: policy compliance against the registers; a failed check needs the reviewer's written reason
     checks = compliance.run_checks(session, case, beijing_date(now))

@@ -89,6 +89,7 @@ class StaffReview(Controller):
     def _case(self, request: Request, db: Db, account: Account, case: Case, *, error: str | None = None,
               error_field: str | None = None, values: dict | None = None, status_code: int = 200) -> Template:
         preview = review.preview(db, case) if case.status == "initial_review" else None
+        seen_fingerprint = review.fingerprint(preview.assessment) if preview and preview.assessment else ""
         history = db.exec(select(AuditRecord).where(AuditRecord.case_id == case.id)
                           .order_by(col(AuditRecord.at).asc(), col(AuditRecord.id).asc())).all()
         people = {a.id: a for a in db.exec(select(Account).where(col(Account.id).in_(
@@ -98,7 +99,7 @@ class StaffReview(Controller):
                     case_office=db.get(Office, case.office_id), preview=preview, history=history,
                     people=people, documents=review.documents_of(db, case), error=error, values=values or {},
                     retirement_month=review.retirement_month(case), today=beijing_today(),
-                    error_field=error_field, defect_fields=DEFECT_FIELDS, periods=deadlines.periods(db, case),
+                    error_field=error_field, defect_fields=DEFECT_FIELDS, seen_fingerprint=seen_fingerprint, periods=deadlines.periods(db, case),
                     colleagues=_colleagues(db, case), **case_extras(db, case),
                     compliance_checks=compliance.run_checks(db, case) if case.status == "initial_review" else None)
 
@@ -129,7 +130,8 @@ class StaffReview(Controller):
 
         def act(case: Case, actor, version: int) -> None:
             if decision == "approve":
-                review.initial_approve(db, case, actor, expected_version=version, note=reason or None)
+                review.initial_approve(db, case, actor, expected_version=version, note=reason or None,
+                                       seen=str(data.get("seen")) if data.get("seen") else None)
             elif decision == "reject":
                 review.initial_reject(db, case, actor, expected_version=version, reason=reason, issue=issue)
             elif decision == "incomplete":

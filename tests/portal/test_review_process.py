@@ -211,3 +211,31 @@ def test_stale_actions_on_a_closed_case_say_why(client, db):
     assert r.status_code in (200, 409) and 'id="error-summary"' in r.text and "已撤回" in r.text
     r = client.get(f"{url}/resubmit")
     assert r.status_code == 409 and "不需要补正" in r.text
+
+
+def test_approval_is_refused_when_the_amounts_changed_after_the_page_was_read(client, db):
+    from datetime import date
+
+    from casework.models import ParameterRecord
+    from casework.parameter_store import add_version
+
+    public_id = new_case(client)
+    url = f"/staff/cases/{public_id}"
+    login(client, "chushen")
+    page = client.get(url).text
+    version, seen = version_of(client, url), find(r'name="seen" value="([0-9a-f]+)"', page)
+    row = add_version(db, key="average_wage", effective_from=date(2024, 12, 1), value={"amount": "8000.00"},
+                      source="测试", label="测试用平均工资（测试后删除）")
+    db.commit()
+    try:
+        r = post(client, f"{url}/initial-review", {"decision": "approve", "version": version, "seen": seen,
+                                                    "reason": "核实"})
+        assert r.status_code == 409 and "计算参数已更新" in r.text
+        db.rollback()
+        assert db.exec(select(Case).where(Case.public_id == public_id)).one().status == "initial_review"
+        # the page now shows the new amounts and their fingerprint: approving from it works
+        assert find(r'name="seen" value="([0-9a-f]+)"', r.text) != seen
+    finally:
+        db.rollback()
+        db.delete(db.get(ParameterRecord, row.id))
+        db.commit()

@@ -395,9 +395,19 @@ def _allowance(facts: ClaimFacts, grade: int, pw: PersonalWage, look: _Lookups, 
     # Minimum-wage top-up (条例 art. 35): minimum wage of the employer's county in force in the first payment
     # month (RULES.md 4), compared by the rule of the policy version in force then (gross or net of medical).
     refs["minimum_wage"] = first.isoformat()
-    mw_v = look.need("minimum_wage", first, facts.county, "minimum_wage_topup", "首个发放月")
+    topup = _topup_line(amount, first, facts.county, look, mode, "首个发放月")
+    if topup is not None:
+        lines.append(topup)
+    return lines
+
+
+def _topup_line(amount: Decimal, month: dt.date, county: str | None, look: "_Lookups", mode: str,
+                when: str) -> Line | None:
+    """The minimum-wage top-up of one payment month: the county's minimum wage in force that month compared
+    with the allowance by the rule of the policy in force then. None when no top-up is due."""
+    mw_v = look.need("minimum_wage", month, county, "minimum_wage_topup", when)
     mw = _dec(mw_v.value, "最低工资标准")
-    policy = look.policy(first, "minimum_wage_topup")
+    policy = look.policy(month, "minimum_wage_topup")
     rule = policy.get("topup_rule")
     if rule == "gross":
         compared = amount
@@ -415,20 +425,31 @@ def _allowance(facts: ClaimFacts, grade: int, pw: PersonalWage, look: _Lookups, 
                f" [{fmt_yuan(amount)} × {rate}]）")
         extra = {"medical_contribution_rate": str(rate), "medical_contribution": str(contribution)}
     elif rule is None:
-        raise Refused("missing-parameter", "首个发放月没有生效的伤残津贴与最低工资比较规则（计算规则设置），无法计算",
+        raise Refused("missing-parameter", f"{when}没有生效的伤残津贴与最低工资比较规则（计算规则设置），无法计算",
                       parameter="policy")
     else:
         raise Refused("unsupported-policy", f"未知的最低工资比较规则：{rule}", parameter="policy")
     topup = q2(mw - compared, mode) if compared < mw else Decimal("0.00")
-    if topup > 0:
-        lines.append(Line(
-            item="伤残津贴最低工资补差",
-            formula=f"最低工资标准 {fmt_yuan(mw)} 元 − {how} = {fmt_yuan(topup)} 元/月",
-            inputs={"minimum_wage": str(mw), "allowance": str(amount), "topup_rule": rule,
-                    "county": facts.county or "", **extra},
-            amount=topup, payer="fund", start_month=_ym(first),
-            basis="《工伤保险条例》第三十五条第一款第（二）项", monthly=True, kind="minimum_wage_topup"))
-    return lines
+    if topup <= 0:
+        return None
+    return Line(
+        item="伤残津贴最低工资补差",
+        formula=f"最低工资标准 {fmt_yuan(mw)} 元 − {how} = {fmt_yuan(topup)} 元/月",
+        inputs={"minimum_wage": str(mw), "allowance": str(amount), "topup_rule": rule, "county": county or "", **extra},
+        amount=topup, payer="fund", start_month=_ym(month),
+        basis="《工伤保险条例》第三十五条第一款第（二）项", monthly=True, kind="minimum_wage_topup")
+
+
+def allowance_paid_in(allowance: Decimal, month: dt.date, county: str | None, params: ParameterSource) -> Decimal:
+    """The fund-paid 伤残津贴 of a later payment month before the yearly increments: the allowance plus the
+    minimum-wage top-up against the minimum wage and rule in force THAT month (RULES.md 4: the top-up follows
+    each payment month), not the first month's top-up."""
+    with money_context():
+        look = _Lookups(params)
+        mode = look.rounding(month, "allowance")
+        a = q2(_dec(allowance, "伤残津贴"))
+        line = _topup_line(a, month, county, look, mode, f"{_ym(month)}")
+        return a + (line.amount if line is not None else Decimal("0.00"))
 
 
 def _care(facts: ClaimFacts, look: _Lookups, refs: dict[str, str]) -> list[Line]:

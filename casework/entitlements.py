@@ -16,7 +16,7 @@ from decimal import Decimal
 
 from sqlmodel import Session, col, select
 
-from casework.benefits import Benefit, Refused, apply_increments, pension_topup
+from casework.benefits import Benefit, Refused, allowance_paid_in, apply_increments, pension_topup
 from casework.clock import beijing_today
 from casework.models import Case, RetirementEvent
 from casework.money import from_fen, money_context, parse_amount, to_fen
@@ -113,17 +113,24 @@ def parse_retirement(raw: Mapping[str, str], case: Case, today: dt.date | None =
 
 
 def _allowance_at(session: Session, case: Case, month: dt.date) -> Decimal | None:
-    """The fund-paid 伤残津贴 of `month`: the frozen first month (top-up included) plus the yearly increments
-    that took effect by then (RULES.md 2: increments after the top-up).  None when the fund pays none."""
+    """The fund-paid 伤残津贴 of `month`: the frozen allowance, its minimum-wage top-up against the minimum
+    wage in force THAT month (RULES.md 4), then the yearly increments that took effect by then (RULES.md 2:
+    increments after the top-up). None when the fund pays none."""
     snap = case.assessment or {}
-    paid = (snap.get("results") or {}).get("monthly_paid")
+    line = next((l for l in snap.get("lines", []) if l.get("kind") == "allowance" and l.get("payer") == "fund"), None)
     start = (snap.get("reference_dates") or {}).get("allowance_start")
-    if not paid or not start:
+    if line is None or not start:
         return None
     first = dt.date.fromisoformat(f"{start}-01")
+    params = DbParameters(session)
+    county = (snap.get("facts") or {}).get("county")
+    try:
+        paid = allowance_paid_in(Decimal(line["amount"]), max(month, first), county, params)
+    except Refused as exc:
+        raise DomainError(f"无法计算退休当月的伤残津贴：{exc.message}") from None
     with money_context():
-        total, _ = apply_increments(Decimal(paid), benefit_start=first, payment_month=month,
-                                   increments=DbParameters(session).history("increments"), grade=case.grade)
+        total, _ = apply_increments(paid, benefit_start=first, payment_month=month,
+                                   increments=params.history("increments"), grade=case.grade)
     return total
 
 

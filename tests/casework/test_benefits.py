@@ -296,3 +296,21 @@ def test_missing_inputs_are_named():
         with pytest.raises(Refused) as e:
             compute(facts(**kw), ps)
         assert e.value.field == name, kw
+
+
+def test_the_top_up_of_a_later_month_follows_the_minimum_wage_in_force_then():
+    """RULES.md 4: the minimum-wage top-up is judged for each payment month, not frozen at the first one."""
+    import datetime as dt
+    from decimal import Decimal as D
+
+    from casework.benefits import allowance_paid_in
+    from casework.parameters import InMemoryParameters, ParameterVersion
+
+    params = InMemoryParameters([
+        ParameterVersion("minimum_wage", None, dt.date(2021, 4, 1), D("1900.00"), "test", "min 1900"),
+        ParameterVersion("minimum_wage", None, dt.date(2026, 1, 1), D("2000.00"), "test", "min 2000"),
+        ParameterVersion("policy", None, dt.date(2020, 1, 1), {"rounding": "half-up", "topup_rule": "gross"}, "t", "p"),
+    ])
+    assert allowance_paid_in(D("1125.00"), dt.date(2025, 6, 1), None, params) == D("1900.00")
+    assert allowance_paid_in(D("1125.00"), dt.date(2026, 6, 1), None, params) == D("2000.00")
+    assert allowance_paid_in(D("2500.00"), dt.date(2026, 6, 1), None, params) == D("2500.00")

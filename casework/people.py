@@ -508,11 +508,31 @@ def activate(session: Session, hasher: Hasher, person: PersonId, code: str, pass
     return account
 
 
+class WrongCurrentPassword(DomainError):
+    """The failed attempt is counted: the caller commits it (like a failed sign-in) before answering."""
+
+
 def change_password(session: Session, hasher: Hasher, account: Account, current: str, new: str, again: str, *,
-                    ip: str | None = None) -> None:
-    errors = {}
+                    ip: str | None = None, max_failed: int = 5, lockout: timedelta = timedelta(minutes=15),
+                    now: datetime | None = None) -> None:
+    """A signed-in person changes their password; a wrong current password counts toward the lockout, so an
+    open session left on a hall's computer cannot be used to guess it."""
+    now = now or utcnow()
     if not hasher.verify(account.password_hash, current):
-        errors["current"] = "当前密码不正确。"
+        account.failed_attempts += 1
+        locked = account.failed_attempts >= max_failed
+        if locked:
+            account.locked_until = now + lockout
+            account.failed_attempts = 0
+            end_sessions(session, account)
+            audit(session, "account.locked", account, reason="修改密码时当前密码连续错误", ip=ip)
+        session.add(account)
+        session.flush()
+        message = ("当前密码连续错误次数过多，账户已暂时锁定并退出登录。" if locked else "当前密码不正确。")
+        exc = WrongCurrentPassword(message, field="current")
+        exc.errors = {"current": message}  # type: ignore[attr-defined]
+        raise exc
+    errors = {}
     problem = password_problem(new, username=account.username)
     if problem:
         errors["new"] = problem

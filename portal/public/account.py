@@ -69,7 +69,10 @@ class AccountPages(Controller):
             people.end_sessions(db, account, keep=request.cookies.get(SESSION_COOKIE))
             db.commit()
         except DomainError as exc:
-            db.rollback()
+            if isinstance(exc, people.WrongCurrentPassword):
+                db.commit()  # the failed attempt counts (and may have locked the account)
+            else:
+                db.rollback()
             return page(request, db, "public/password.html", errors=getattr(exc, "errors", {exc.field: exc.message}),
                         done=False)
         if forced:

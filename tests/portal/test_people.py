@@ -509,3 +509,19 @@ def test_weak_and_common_passwords_are_refused():
     assert "三类" in password_problem("password1234")
     assert "常见" in password_problem("Password123!")
     assert password_problem("Neue-Pass-2026") is None
+
+
+def test_guessing_the_current_password_locks_the_account(client, db, cheap_hasher):
+    username = new_worker(client, db, cheap_hasher, "改密测试")
+    login(client, username, PASSWORD)
+    for _ in range(4):
+        r = post(client, "/account/password", {"current": "Wrong-Guess-1", "new": "Another-Pass-2027",
+                                                 "again": "Another-Pass-2027"})
+        assert "当前密码不正确" in r.text
+    r = post(client, "/account/password", {"current": "Wrong-Guess-1", "new": "Another-Pass-2027",
+                                             "again": "Another-Pass-2027"}, follow_redirects=False)
+    assert "已暂时锁定" in r.text or r.status_code == 303
+    assert client.get("/me/cases", follow_redirects=False).status_code == 303  # signed out
+    db.rollback()
+    from casework.models import Account
+    assert db.exec(select(Account).where(Account.username == username)).one().locked_until is not None

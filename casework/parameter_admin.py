@@ -84,6 +84,14 @@ def _date(raw: Mapping[str, str], name: str, label: str, errors: dict[str, str])
 MAX_AMOUNT = Decimal("10000000")  # an annual average wage in 元 is far below this; monthly figures far more so
 
 
+def _choice(raw: Mapping[str, str], name: str, allowed, message: str, errors: dict[str, str]) -> str:
+    """One of a fixed set of options (a select); anything else is the message beside the field."""
+    value = _text(raw, name)
+    if value not in allowed:
+        errors[name] = message
+    return value
+
+
 def _amount(raw: Mapping[str, str], name: str, label: str, errors: dict[str, str], *,
             required: bool = True, maximum: Decimal = MAX_AMOUNT) -> Decimal | None:
     text = _text(raw, name)
@@ -139,12 +147,8 @@ def _common(raw: Mapping[str, str], errors: dict[str, str]) -> tuple[dt.date | N
 
 
 def _parse_average_wage(raw, errors):
-    region = _text(raw, "region")
-    if region not in W_REGIONS:
-        errors["region"] = "请选择统计范围（自治区或昌吉州）。"
-    series = _text(raw, "series")
-    if series not in W_SERIES:
-        errors["series"] = "请选择统计口径（全口径或非私营）。"
+    region = _choice(raw, "region", W_REGIONS, "请选择统计范围（自治区或昌吉州）。", errors)
+    series = _choice(raw, "series", W_SERIES, "请选择统计口径（全口径或非私营）。", errors)
     year_text = _text(raw, "year")
     year = None
     if not year_text:
@@ -174,9 +178,7 @@ def _parse_average_wage(raw, errors):
 
 
 def _parse_minimum_wage(raw, errors):
-    county = _text(raw, "area")
-    if county not in COUNTY_NAMES:
-        errors["area"] = "请选择县市（区划代码 6523xx）。"
+    county = _choice(raw, "area", COUNTY_NAMES, "请选择县市（区划代码 6523xx）。", errors)
     amount = _amount(raw, "amount", "最低工资标准（月）", errors, maximum=Decimal("100000"))
     if errors or amount is None:
         return None, None, ""
@@ -214,12 +216,8 @@ def _parse_increments(raw, errors):
 
 
 def _parse_policy(raw, errors):
-    rounding = _text(raw, "rounding")
-    if rounding not in ROUNDING_LABELS:
-        errors["rounding"] = "请选择舍入方式。"
-    rule = _text(raw, "topup_rule")
-    if rule not in TOPUP_RULES:
-        errors["topup_rule"] = "请选择伤残津贴与最低工资的比较规则。"
+    rounding = _choice(raw, "rounding", ROUNDING_LABELS, "请选择舍入方式。", errors)
+    rule = _choice(raw, "topup_rule", TOPUP_RULES, "请选择伤残津贴与最低工资的比较规则。", errors)
     percent = _decimal(raw, "medical_contribution_percent", "个人医疗保险缴费比例", errors, places=2,
                        required=(rule == "net-of-medical"))
     if percent is not None and percent >= 100:

@@ -29,12 +29,8 @@ from portal.web import Db, actor_for, page, require, see_other, services
 REVIEW_ROLES = (Role.INITIAL_REVIEW, Role.RECHECK)
 
 
-def _visible(db: Session, account: Account):
-    return queues.visible(db, account)
-
-
 def _load(db: Session, account: Account, public_id: str) -> Case:
-    case = db.exec(_visible(db, account).where(Case.public_id == public_id)).first()
+    case = db.exec(queues.visible(db, account).where(Case.public_id == public_id)).first()
     if case is None:
         raise NotFoundException()
     return case
@@ -72,13 +68,9 @@ class StaffReview(Controller):
     @get("/", name="staff_home", sync_to_thread=True)
     def home(self, request: Request, db: Db) -> Template:
         account = require(request, db, *STAFF_ROLES)
-        counts = {
-            status: len(db.exec(_visible(db, account).where(Case.status == status)).all())
-            for status in ("initial_review", "recheck")
-        }
         # RULES.md 5: expected retirement months that have passed with no retirement recorded
-        overdue = overdue_retirements(db, db.exec(_visible(db, account).where(Case.status == "approved")).all())
-        return page(request, db, "staff/home.html", counts=counts, overdue_retirements=overdue)
+        overdue = overdue_retirements(db, db.exec(queues.visible(db, account).where(Case.status == "approved")).all())
+        return page(request, db, "staff/home.html", overdue_retirements=overdue)
 
     @get("/cases/{public_id:str}", name="staff_case", sync_to_thread=True)
     def case_page(self, request: Request, db: Db, public_id: FromPath[str]) -> Template:

@@ -159,3 +159,22 @@ def remove(store, db: Session, case: Case, file_id: int, actor: Actor) -> None:
     row = materials.remove_file(db, case, file_id, actor)
     db.commit()
     _delete_quietly(store, row)
+
+
+def upload_from_form(services, db: Session, data: dict[str, Any]):
+    """What every upload route does with its form: the catalogue item, the file it replaces (if any), and
+    the action that stores the files — for the route's own permission and error handling to run."""
+
+    def number(name: str) -> int | None:
+        try:
+            return int(str(data.get(name))) if data.get(name) else None
+        except ValueError:
+            return -1
+
+    item_id, replace = number("item"), number("replace")
+
+    def act(case: Case, actor: Actor) -> None:
+        save_uploads(services.store, db, case, item_id, files_in(data), actor, limits(services.settings),
+                     replaces_id=replace)
+
+    return item_id, act

@@ -221,14 +221,7 @@ class WorkerPages(Controller):
           request_max_body_size=uploads.UPLOAD_ROUTE_MAX_BYTES)
     def upload(self, request: Request, db: Db, public_id: FromPath[str],
                data: uploads.MultipartBody) -> Response | Template:
-        item_id = _int(data.get("item"))
-        replace = _int(data.get("replace")) if data.get("replace") else None
-        svc = services(request)
-
-        def act(case: Case, actor) -> None:
-            uploads.save_uploads(svc.store, db, case, item_id, uploads.files_in(data), actor,
-                                 uploads.limits(svc.settings), replaces_id=replace)
-
+        item_id, act = uploads.upload_from_form(services(request), db, data)
         return self._act(request, db, public_id, act, upload_item=item_id)
 
     @post("/cases/{public_id:str}/remove", name="me_remove", sync_to_thread=True)
